@@ -90,10 +90,11 @@ type Message struct {
 	Data       []byte // the message as it is to be stored, trace header included
 }
 
-// Result is the outcome of a Submit, delivered by Resume.
+// Result is the outcome of a Submit or a Go, delivered by Resume.
 type Result struct {
-	ID  string // the spool's message id, set when Err == nil
-	Err error  // non-nil: the message is NOT durable; answer a temporary failure
+	ID   string // Submit: the spool's message id, set when Err == nil
+	Text string // Go: the text fn returned
+	Err  error  // Submit: non-nil means the message is NOT durable; answer a temporary failure
 }
 
 // ErrSpool is wrapped by Result.Err when the spool could not commit.
@@ -114,6 +115,12 @@ type Host interface {
 	ShuttingDown() bool
 	// Now is the worker's cached clock for this loop turn.
 	Now() time.Time
+	// Go runs fn on its own goroutine, off the worker, for work that may
+	// block or that calls back into the engine (a console "config reload",
+	// "shutdown", an Apply). The session must return Suspend from the same
+	// call; the engine calls Resume with Result{Text, Err} from fn once it
+	// returns. Submit and Go results are delivered in call order.
+	Go(fn func() (string, error))
 }
 
 // CloseReason says why a session ended, for logs and metrics.

@@ -24,6 +24,8 @@ type Host struct {
 	Submitted []proto.Message
 	pending   int
 	nextID    int
+	order     []bool // true: a Go result, false: a Submit, in call order
+	goResults []proto.Result
 }
 
 // NewHost returns a host at generation 1 with a fixed clock.
@@ -36,6 +38,7 @@ func (h *Host) Submit(m *proto.Message) {
 		Recipients: append([]string(nil), m.Recipients...),
 		Data:       append([]byte(nil), m.Data...)}
 	h.Submitted = append(h.Submitted, c)
+	h.order = append(h.order, false)
 	h.pending++
 }
 func (h *Host) Generation() uint64 { return h.Gen }
@@ -94,10 +97,18 @@ func (d *Driver) resume() error {
 			return fmt.Errorf("prototest: session suspended without Submit")
 		}
 		d.H.pending--
-		d.H.nextID++
-		r := proto.Result{ID: fmt.Sprintf("MSGID%04d", d.H.nextID)}
-		if d.H.Fail != nil {
+		isGo := d.H.order[0]
+		d.H.order = d.H.order[1:]
+		var r proto.Result
+		switch {
+		case isGo:
+			r = d.H.goResults[0]
+			d.H.goResults = d.H.goResults[1:]
+		case d.H.Fail != nil:
 			r = proto.Result{Err: fmt.Errorf("%w: %v", proto.ErrSpool, d.H.Fail)}
+		default:
+			d.H.nextID++
+			r = proto.Result{ID: fmt.Sprintf("MSGID%04d", d.H.nextID)}
 		}
 		d.susp = false
 		out, a := d.S.Resume(r, nil)
@@ -205,4 +216,12 @@ func SameMessages(got, want []proto.Message) error {
 		}
 	}
 	return nil
+}
+
+// Go runs fn synchronously and queues its result for the next Resume.
+func (h *Host) Go(fn func() (string, error)) {
+	text, err := fn()
+	h.goResults = append(h.goResults, proto.Result{Text: text, Err: err})
+	h.order = append(h.order, true)
+	h.pending++
 }

@@ -45,7 +45,7 @@ func (s *lineSession) Resume(r proto.Result, out []byte) ([]byte, proto.Action) 
 	}
 	return append(out, "250 "+r.ID+"\r\n"...), proto.Continue
 }
-func (s *lineSession) Timeout() time.Duration     { return 0 }
+func (s *lineSession) Timeout() time.Duration   { return 0 }
 func (s *lineSession) Closed(proto.CloseReason) {}
 
 func TestDriverResumesAndSplits(t *testing.T) {
