@@ -25,7 +25,9 @@ func policy(kv ...any) *config.Policy {
 	return config.NewPolicy("ECStream_Listener", "127.0.0.1:1825", vals)
 }
 
-func intVal(n int64) *config.Value { return &config.Value{Kind: config.KindInt, Raw: fmt.Sprint(n), Int: n} }
+func intVal(n int64) *config.Value {
+	return &config.Value{Kind: config.KindInt, Raw: fmt.Sprint(n), Int: n}
+}
 
 // mk returns a session factory for SplitEvery and friends.
 func mk(f *Factory, p *config.Policy) func() (proto.Session, *prototest.Host) {
