@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// backend is the completion interface both event loops present to the
+// worker. Every method is called on the worker's own thread. Completions are
+// delivered by calling back into the worker from poll, never from inside the
+// method that started the operation, so the worker's logic is not re-entered.
+//
+//   - addListen arms accepting on s.fd; each new fd goes to w.onAccept.
+//   - removeListen stops accepting; w.listenGone(s) follows once the
+//     kernel holds no reference to s.fd any more.
+//   - open starts receiving on c.fd: w.onRecv for data, w.onRecvEnd at EOF
+//     or error (after which nothing more is received).
+//   - pauseRead/resumeRead stop and restart the flow of w.onRecv. After
+//     pauseRead a few already-received chunks may still arrive.
+//   - send starts the one send in flight for c; w.onSent(c, n, err) follows,
+//     possibly with n < len(b) (the worker sends the rest).
+//   - teardown shuts c down; w.onGone(c) follows once no operation on c is in
+//     flight and the fd is closed.
+//   - commit writes and fdatasyncs a spool batch; w.onCommitted follows.
+//   - poll waits up to timeout ns (-1: until something happens) and
+//     dispatches what completed; wake makes a poll return, from any goroutine.
+type backend interface {
+	addListen(s *lsock) error
+	removeListen(s *lsock)
+	open(c *conn) error
+	pauseRead(c *conn)
+	resumeRead(c *conn)
+	send(c *conn, b []byte)
+	teardown(c *conn)
+	commit(b SpoolBatch)
+	poll(timeout int64) error
+	wake()
+	close()
+}
+
+// chooseBackend resolves "auto" with the ring probe.
+func chooseBackend(want string) (name, reason string, err error) {
+	ok, why := uringUsable()
+	switch want {
+	case "", "auto":
+		if ok {
+			return "io_uring", "auto: " + why, nil
+		}
+		return "epoll", "auto: io_uring unusable: " + why, nil
+	case "io_uring", "iouring", "uring":
+		if !ok {
+			return "", "", fmt.Errorf("engine: event loop io_uring requested but unusable: %s; use epoll or auto", why)
+		}
+		return "io_uring", "requested; " + why, nil
+	case "epoll":
+		return "epoll", "requested", nil
+	}
+	return "", "", fmt.Errorf("engine: unknown event loop %q: use auto, io_uring or epoll", want)
+}
+
+func newBackend(name string, w *worker) (backend, error) {
+	if name == "io_uring" {
+		return newUring(w)
+	}
+	return newEpoll(w)
+}
+
+// sendNoSignal writes without raising SIGPIPE on a reset peer.
+func sendNoSignal(fd int, b []byte) (int, error) {
+	return unix.SendmsgN(fd, b, nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+}
+
+// closeFd closes once: on Linux the fd is gone even when close reports EINTR.
+func closeFd(fd int) { unix.Close(fd) }

@@ -1,0 +1,283 @@
+package engine
+
+import (
+	"errors"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sluice/proto"
+)
+
+const (
+	genMask    = 1<<24 - 1                     // generation bits carried in user data
+	highWater  = 64 << 10                      // stop feeding while this much output is unsent
+	pauseBytes = 16 << 10                      // stop reading while this much input waits unfed
+	hardIn     = proto.MaxUnconsumed + 256<<10 // input kept per conn, whatever happens
+	outKeep    = 64 << 10                      // a flushed output buffer larger than this is dropped
+)
+
+// conn is one accepted connection. It is owned by its worker's thread.
+type conn struct {
+	w        *worker
+	slot     uint32
+	gen      uint32
+	fd       int
+	l        *listen
+	ctrs     *ListenCounters
+	info     proto.ConnInfo
+	sess     proto.Session
+	idle     time.Duration // policy Idle_Time, used when the session names no timeout
+	caps     [2]*budget
+	in       []byte // input the session has not consumed yet
+	out      []byte // output; out[sendOff:] is unsent
+	sendOff  int
+	sending  bool
+	flight   []byte // the buffer of the send in flight, kept reachable until its completion
+	readOn   bool   // the back end is delivering input
+	eof      bool
+	closing  bool // CloseAfterFlush: finish output, then close
+	torn     bool // teardown started; no session call after this
+	reason   proto.CloseReason
+	pend     []pendOp // Submit/Go results owed to the session, in call order
+	seq      uint64
+	deadline int64 // worker clock ns; 0 = no idle limit
+	tl       timerLink
+	ep       epollConn
+	ur       uringConn
+}
+
+type pendOp struct {
+	seq  uint64
+	done bool
+	res  proto.Result
+}
+
+func (w *worker) canFeed(c *conn) bool {
+	return !c.torn && !c.closing && len(c.pend) == 0 && len(c.out)-c.sendOff <= highWater
+}
+
+// act applies a session's Action; false means the connection is torn down.
+// Only progress (input consumed, output made, a resume) restarts the idle
+// clock, so a peer dribbling bytes that complete nothing is still reaped.
+func (w *worker) act(c *conn, a proto.Action, progress bool) bool {
+	if progress {
+		w.touch(c)
+	}
+	switch a {
+	case proto.Continue, proto.Suspend:
+	case proto.CloseAfterFlush:
+		c.closing = true
+	case proto.StartTLS:
+		w.e.log.Warn("engine: StartTLS is not supported on this transport; closing", "conn", c.info.ID)
+		c.closing = true
+	default:
+		w.closeConn(c, proto.CloseProtocol)
+		return false
+	}
+	return true
+}
+
+// touch restarts the idle clock after session progress. Raw bytes that the
+// session does not consume (a slowloris dribble) do not count.
+func (w *worker) touch(c *conn) {
+	d := c.sess.Timeout()
+	if d <= 0 {
+		d = c.idle
+	}
+	if d <= 0 {
+		c.deadline = 0
+		return
+	}
+	c.deadline = w.nowNano + int64(d)
+	w.wheel.arm(c, c.deadline)
+}
+
+// feed runs the session over buf until it stops consuming or may not be fed.
+func (w *worker) feed(c *conn, buf []byte) int {
+	total := 0
+	for total < len(buf) && w.canFeed(c) {
+		before := len(c.out)
+		n, out, a := c.sess.Feed(buf[total:], c.out)
+		c.out = out
+		if n < 0 || n > len(buf)-total {
+			w.closeConn(c, proto.CloseError)
+			return total
+		}
+		total += n
+		if !w.act(c, a, n > 0 || len(out) != before) || n == 0 {
+			break
+		}
+	}
+	return total
+}
+
+func (w *worker) onRecv(c *conn, data []byte) {
+	if c.torn {
+		return
+	}
+	c.ctrs.BytesIn.Add(uint64(len(data)))
+	if c.closing {
+		w.settle(c)
+		return
+	}
+	if len(c.in) == 0 && w.canFeed(c) {
+		data = data[w.feed(c, data):]
+		if c.torn {
+			return
+		}
+		if !w.keep(c, data) {
+			return
+		}
+	} else {
+		if !w.keep(c, data) {
+			return
+		}
+		w.feedBuffered(c)
+	}
+	w.settle(c)
+}
+
+// keep stores unconsumed input in the connection's own memory.
+func (w *worker) keep(c *conn, data []byte) bool {
+	if len(data) == 0 {
+		return true
+	}
+	if len(c.in)+len(data) > hardIn {
+		w.overflow(c)
+		return false
+	}
+	if c.in == nil {
+		c.in = make([]byte, 0, max(len(data), 512))
+	}
+	c.in = append(c.in, data...)
+	if w.canFeed(c) && len(c.in) > proto.MaxUnconsumed {
+		w.overflow(c) // the session broke its bound
+		return false
+	}
+	return true
+}
+
+func (w *worker) overflow(c *conn) {
+	c.ctrs.InputOverflow.Add(1)
+	w.closeConn(c, proto.CloseError)
+}
+
+// feedBuffered feeds kept input once the session may take it.
+func (w *worker) feedBuffered(c *conn) {
+	if len(c.in) == 0 || !w.canFeed(c) {
+		return
+	}
+	k := w.feed(c, c.in)
+	if c.torn {
+		return
+	}
+	rest := copy(c.in, c.in[k:])
+	c.in = c.in[:rest]
+	if rest == 0 && cap(c.in) > 4096 {
+		c.in = nil // an idle connection holds no input memory
+	}
+	if w.canFeed(c) && len(c.in) > proto.MaxUnconsumed {
+		w.overflow(c)
+	}
+}
+
+// settle starts output, finishes closes and sets read interest.
+func (w *worker) settle(c *conn) {
+	if c.torn {
+		return
+	}
+	unsent := len(c.out) - c.sendOff
+	if !c.sending && unsent > 0 {
+		c.sending = true
+		c.flight = c.out[c.sendOff:]
+		w.b.send(c, c.flight)
+	}
+	if !c.sending && unsent == 0 && len(c.pend) == 0 {
+		switch {
+		case c.closing:
+			w.closeConn(c, proto.CloseProtocol)
+			return
+		case c.eof:
+			w.closeConn(c, proto.CloseClient)
+			return
+		}
+	}
+	want := !c.eof && !c.closing && (w.canFeed(c) || len(c.in) < pauseBytes)
+	if want != c.readOn {
+		c.readOn = want
+		if want {
+			w.b.resumeRead(c)
+		} else {
+			w.b.pauseRead(c)
+		}
+	}
+}
+
+func (w *worker) onSent(c *conn, n int, err error) {
+	c.sending, c.flight = false, nil
+	if c.torn {
+		return
+	}
+	if err != nil {
+		w.closeConn(c, classify(err))
+		return
+	}
+	c.ctrs.BytesOut.Add(uint64(n))
+	c.sendOff += n
+	switch {
+	case c.sendOff == len(c.out):
+		c.out, c.sendOff = c.out[:0], 0
+		if cap(c.out) > outKeep {
+			c.out = nil
+		}
+	case c.sendOff >= 32<<10:
+		rest := copy(c.out, c.out[c.sendOff:])
+		c.out, c.sendOff = c.out[:rest], 0
+	}
+	w.feedBuffered(c)
+	w.settle(c)
+}
+
+// onRecvEnd: the peer sent EOF (err nil) or the receive failed.
+func (w *worker) onRecvEnd(c *conn, err error) {
+	c.readOn = false
+	if c.torn {
+		return
+	}
+	if err != nil {
+		w.closeConn(c, classify(err))
+		return
+	}
+	c.eof = true
+	w.settle(c)
+}
+
+func classify(err error) proto.CloseReason {
+	if errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.EPIPE) {
+		return proto.CloseClient
+	}
+	return proto.CloseError
+}
+
+func (w *worker) onTimer(c *conn) {
+	switch {
+	case c.torn || c.deadline == 0:
+	case len(c.pend) > 0: // never reaped while waiting on the spool
+		w.wheel.arm(c, w.nowNano+int64(time.Second))
+	case c.deadline > w.nowNano:
+		w.wheel.arm(c, c.deadline)
+	default:
+		w.closeConn(c, proto.CloseIdle)
+	}
+}
+
+// closeConn starts the teardown; onGone finishes it.
+func (w *worker) closeConn(c *conn, r proto.CloseReason) {
+	if c.torn {
+		return
+	}
+	c.torn, c.reason = true, r
+	w.wheel.cancel(c)
+	w.b.teardown(c)
+}

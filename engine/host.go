@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"time"
+
+	"sluice/proto"
+)
+
+// conn is the proto.Host of its own session: every call comes from the
+// session, on the worker's thread.
+
+func (c *conn) Submit(m *proto.Message) {
+	c.w.submit(c, c.push(), m)
+}
+
+func (c *conn) Generation() uint64 { return c.w.e.gen.Load() }
+
+func (c *conn) ShuttingDown() bool { return c.w.e.down.Load() }
+
+func (c *conn) Now() time.Time { return c.w.now }
+
+// Go runs fn off the worker; its result comes back through the inbox.
+func (c *conn) Go(fn func() (string, error)) {
+	seq := c.push()
+	w := c.w
+	go func() {
+		text, err := fn()
+		w.post(func(w *worker) {
+			if !c.torn {
+				w.resolve(c, seq, proto.Result{Text: text, Err: err})
+			}
+		})
+	}()
+}
+
+func (c *conn) push() uint64 {
+	c.seq++
+	c.pend = append(c.pend, pendOp{seq: c.seq})
+	return c.seq
+}
+
+// resolveLater delivers r at the next loop turn, never inside the session
+// call that asked for it.
+func (w *worker) resolveLater(c *conn, seq uint64, r proto.Result) {
+	w.post(func(w *worker) {
+		if !c.torn {
+			w.resolve(c, seq, r)
+		}
+	})
+}
+
+// resolve records a result and resumes the session with every result that
+// is now due in call order.
+func (w *worker) resolve(c *conn, seq uint64, r proto.Result) {
+	for i := range c.pend {
+		if c.pend[i].seq == seq {
+			c.pend[i].done, c.pend[i].res = true, r
+			break
+		}
+	}
+	for len(c.pend) > 0 && c.pend[0].done && !c.torn {
+		r := c.pend[0].res
+		n := copy(c.pend, c.pend[1:])
+		c.pend[n] = pendOp{}
+		c.pend = c.pend[:n]
+		out, a := c.sess.Resume(r, c.out)
+		c.out = out
+		if !w.act(c, a, true) {
+			return
+		}
+	}
+	w.feedBuffered(c)
+	w.settle(c)
+}
+
+// onGone finishes a teardown: the fd is closed and nothing is in flight.
+func (w *worker) onGone(c *conn) {
+	c.sess.Closed(c.reason)
+	for _, b := range c.caps {
+		if b != nil {
+			b.give()
+		}
+	}
+	ct := c.ctrs
+	switch c.reason {
+	case proto.CloseClient:
+		ct.ClosedClient.Add(1)
+	case proto.CloseIdle:
+		ct.ClosedIdle.Add(1)
+	case proto.CloseError:
+		ct.ClosedError.Add(1)
+	case proto.CloseProtocol:
+		ct.ClosedProto.Add(1)
+	case proto.CloseShutdown:
+		ct.ClosedDown.Add(1)
+	}
+	ct.Active.Add(-1)
+	c.l.open.Add(-1)
+	w.conns[c.slot] = nil
+	w.cfree = append(w.cfree, c.slot)
+	c.in, c.out, c.flight, c.pend = nil, nil, nil, nil
+	w.nconns.Add(-1)
+}

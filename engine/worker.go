@@ -1,0 +1,209 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sluice/proto"
+)
+
+// worker is one event loop on one locked OS thread. Everything below the
+// inbox is touched only by that thread.
+type worker struct {
+	e   *Engine
+	id  int
+	b   backend
+	ctr LoopCounters
+
+	inMu  sync.Mutex
+	inbox []func(*worker)
+	spare []func(*worker)
+
+	nconns atomic.Int64 // read by Shutdown
+	exit   bool
+
+	epoch   time.Time // monotonic base of the worker clock
+	now     time.Time
+	nowNano int64
+	wheel   wheel
+
+	conns         []*conn  // slot table; nil = free
+	cgen          []uint32 // generation per slot
+	cfree         []uint32
+	scratch       []byte // refusal lines
+	lastAcceptLog time.Time
+	lsocks        []*lsock
+	lfree         []uint32
+	lgen          uint32
+
+	spool         SpoolWriter
+	staged        []staged
+	inflight      []staged
+	inflightSpare []staged
+	batch         SpoolBatch
+}
+
+func newWorker(e *Engine, id int) *worker {
+	w := &worker{e: e, id: id, epoch: time.Now()}
+	if e.opts.Spool != nil {
+		w.spool = e.opts.Spool.Writer(id)
+	}
+	return w
+}
+
+// run is the worker goroutine. It locks itself to its OS thread for good: the
+// ring is single-issuer, and the thread exits with the goroutine.
+func (w *worker) run(ready chan<- error) {
+	defer w.e.wg.Done()
+	runtime.LockOSThread()
+	if w.e.opts.PinCPUs {
+		var set unix.CPUSet
+		set.Set(w.id % runtime.NumCPU())
+		unix.SchedSetaffinity(0, &set)
+	}
+	b, err := newBackend(w.e.backend, w)
+	if err != nil {
+		ready <- err
+		return
+	}
+	w.b = b
+	w.tick()
+	w.wheel.init(w.nowNano)
+	ready <- nil
+	for !w.exit {
+		w.ctr.LoopTurns.Add(1)
+		to := w.wheel.next(w.nowNano)
+		if w.pending() {
+			to = 0
+		}
+		if err := w.b.poll(to); err != nil {
+			w.e.log.Error("engine: poll failed", "worker", w.id, "err", err)
+			time.Sleep(10 * time.Millisecond)
+		}
+		w.tick()
+		w.runInbox()
+		w.wheel.expire(w.nowNano, w.onTimer)
+		w.flushSpool()
+	}
+	w.closeAll(proto.CloseShutdown)
+	for w.nconns.Load() > 0 || w.inflight != nil {
+		w.b.poll(int64(time.Millisecond))
+		w.runInbox()
+	}
+	w.b.close()
+}
+
+func (w *worker) tick() {
+	w.now = time.Now()
+	w.nowNano = int64(w.now.Sub(w.epoch))
+}
+
+// post runs fn on the worker thread at its next loop turn.
+func (w *worker) post(fn func(*worker)) {
+	w.inMu.Lock()
+	first := len(w.inbox) == 0
+	w.inbox = append(w.inbox, fn)
+	w.inMu.Unlock()
+	if first {
+		w.b.wake()
+	}
+}
+
+func (w *worker) pending() bool {
+	w.inMu.Lock()
+	defer w.inMu.Unlock()
+	return len(w.inbox) > 0
+}
+
+func (w *worker) runInbox() {
+	w.inMu.Lock()
+	fns := w.inbox
+	w.inbox = w.spare[:0]
+	w.inMu.Unlock()
+	for i, fn := range fns {
+		fn(w)
+		fns[i] = nil
+	}
+	w.spare = fns[:0]
+}
+
+// addListen files s and arms accepting on it.
+func (w *worker) addListen(s *lsock) {
+	if len(w.lfree) > 0 {
+		s.slot = w.lfree[len(w.lfree)-1]
+		w.lfree = w.lfree[:len(w.lfree)-1]
+	} else {
+		s.slot = uint32(len(w.lsocks))
+		w.lsocks = append(w.lsocks, nil)
+	}
+	w.lgen++
+	s.gen = w.lgen & genMask
+	w.lsocks[s.slot] = s
+	if err := w.b.addListen(s); err != nil {
+		w.e.log.Error("engine: arming accept failed", "listen", s.l.key, "worker", w.id, "err", err)
+		w.listenGone(s)
+		return
+	}
+	s.armed = true
+}
+
+func (w *worker) removeListen(s *lsock) {
+	if !s.armed {
+		return // never armed: listenGone already ran
+	}
+	s.armed = false
+	w.b.removeListen(s)
+}
+
+// listenGone is the back end's word that s.fd is no longer used.
+func (w *worker) listenGone(s *lsock) {
+	w.lsocks[s.slot] = nil
+	w.lfree = append(w.lfree, s.slot)
+	if s.closeF {
+		closeFd(s.fd)
+	}
+	close(s.done)
+}
+
+func (w *worker) listenAt(slot, gen uint32) *lsock {
+	if int(slot) >= len(w.lsocks) {
+		return nil
+	}
+	s := w.lsocks[slot]
+	if s == nil || s.gen != gen {
+		return nil
+	}
+	return s
+}
+
+func (w *worker) connAt(slot, gen uint32) *conn {
+	if int(slot) >= len(w.conns) {
+		return nil
+	}
+	c := w.conns[slot]
+	if c == nil || c.gen != gen {
+		return nil
+	}
+	return c
+}
+
+// closeAll closes every connection (Shutdown deadline, worker exit).
+func (w *worker) closeAll(r proto.CloseReason) {
+	for _, c := range w.conns {
+		if c != nil && !c.torn {
+			w.closeConn(c, r)
+		}
+	}
+}
+
+// acceptError logs a failing accept at most once a second per worker.
+func (w *worker) acceptError(s *lsock, err error) {
+	if w.now.Sub(w.lastAcceptLog) >= time.Second {
+		w.lastAcceptLog = w.now
+		w.e.log.Error("engine: accept failed", "listen", s.l.key, "worker", w.id, "err", err)
+	}
+}
