@@ -1,0 +1,260 @@
+package http
+
+import (
+	"time"
+
+	"sluice/proto"
+)
+
+type state uint8
+
+const (
+	stHead   state = iota // reading a request head
+	stBody                // reading (or discarding) a body
+	stWait                // suspended on Submit or Go
+	stClosed              // asked the engine to close
+)
+
+// session is one HTTP connection. See the package doc for its contract.
+type session struct {
+	f *Factory
+	c *proto.ConnInfo
+	h proto.Host
+
+	// per-connection policy, read once
+	idle      time.Duration
+	max       int64
+	noChunked bool
+	auth      authMode
+	users     userDB
+
+	st       state
+	scan     int // where scanHead resumes in the unconsumed head
+	req      request
+	rt       route
+	answered bool // the response went out at head time; the body is discarded
+	env      envelope
+	body     bodyReader
+	date     dateCache
+	resp     []byte    // response body scratch
+	cred     [768]byte // decoded Basic credentials
+
+	// an injection waiting for the spool
+	msgs    []proto.Message
+	bufs    [][]byte
+	rcpts   []string
+	results []proto.Result
+	seq     uint64 // Message-ID counter
+}
+
+// bufKeep is the largest buffer a session keeps between requests.
+const bufKeep = 64 << 10
+
+func (s *session) reset() {
+	s.st, s.scan, s.answered = stHead, 0, false
+}
+
+func (s *session) Start(out []byte) ([]byte, proto.Action) { return out, proto.Continue }
+
+func (s *session) Timeout() time.Duration { return s.idle }
+
+func (s *session) Closed(proto.CloseReason) {
+	s.st = stClosed
+	s.body.data, s.resp, s.bufs, s.msgs = nil, nil, nil, nil
+}
+
+// Feed handles as many complete requests as in holds, stopping at the first
+// that must wait for the spool or an operator callback.
+func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
+	n := 0
+	for n < len(in) {
+		var a proto.Action
+		switch s.st {
+		case stHead:
+			if s.scan == 0 && (in[n] == '\r' || in[n] == '\n') {
+				k, ok := skipBlank(in[n:])
+				if !ok {
+					return len(in), s.fail(out, errBadReqLine), proto.CloseAfterFlush
+				}
+				if k == 0 {
+					return n, out, proto.Continue
+				}
+				n += k
+				continue
+			}
+			end, e := scanHead(in[n:], &s.scan)
+			if e != nil {
+				return len(in), s.fail(out, e), proto.CloseAfterFlush
+			}
+			if end == 0 {
+				return n, out, proto.Continue
+			}
+			head := in[n : n+end]
+			n += end
+			out, a = s.onHead(head, out)
+		case stBody:
+			k, done, e := s.body.feed(in[n:])
+			n += k
+			if e != nil {
+				return len(in), s.fail(out, e), proto.CloseAfterFlush
+			}
+			if !done {
+				return n, out, proto.Continue
+			}
+			out, a = s.onBody(out)
+		case stWait:
+			return n, out, proto.Suspend
+		default:
+			return len(in), out, proto.Close
+		}
+		switch a {
+		case proto.Suspend:
+			return n, out, a
+		case proto.CloseAfterFlush, proto.Close:
+			return len(in), out, a
+		}
+	}
+	return n, out, proto.Continue
+}
+
+// skipBlank consumes the empty lines a client may send between requests.
+// k == 0 with ok means a lone CR waits for its LF.
+func skipBlank(in []byte) (k int, ok bool) {
+	switch {
+	case in[0] == '\n':
+		return 1, true
+	case len(in) == 1:
+		return 0, true
+	case in[1] == '\n':
+		return 2, true
+	}
+	return 0, false
+}
+
+// fail answers a framing error and closes.
+func (s *session) fail(out []byte, e *herr) []byte {
+	s.st = stClosed
+	s.resp = appendErrorJSON(s.resp[:0], e.why)
+	return appendResponse(out, e.code, s.date.get(s.h.Now()), ctJSON, s.resp, "", true, false)
+}
+
+// onHead routes and authorises a parsed head, answering at once when the
+// request is refused, and otherwise starts reading its body.
+func (s *session) onHead(head, out []byte) ([]byte, proto.Action) {
+	s.env.reset()
+	r := &s.req
+	if e := parseHead(head, r, &s.env); e != nil {
+		return s.fail(out, e), proto.CloseAfterFlush
+	}
+	s.rt, s.answered = routeOf(r.path), false
+	e, extra := s.check()
+	if e != nil {
+		// A refused body can be skipped only if the client is sending it
+		// anyway; after a 100-continue offer, or with no usable framing,
+		// closing is the only safe way on.
+		closing := r.close || s.h.ShuttingDown() ||
+			(r.hasBody() && (r.expect || e.code == 411 || e.code == 413))
+		s.resp = appendErrorJSON(s.resp[:0], e.why)
+		out = appendResponse(out, e.code, s.date.get(s.h.Now()), ctJSON, s.resp, extra,
+			closing, r.method == mHEAD)
+		if closing {
+			s.st = stClosed
+			return out, proto.CloseAfterFlush
+		}
+		if !r.hasBody() {
+			return out, proto.Continue
+		}
+		s.answered = true
+		s.body.start(r, true, 0)
+		s.st = stBody
+		return out, proto.Continue
+	}
+	if !r.hasBody() {
+		s.body.data = s.body.data[:0]
+		return s.dispatch(out)
+	}
+	if r.expect {
+		out = append(out, continue100...)
+	}
+	s.body.start(r, !consumesBody(s.rt, r.method), s.max)
+	s.st = stBody
+	return out, proto.Continue
+}
+
+// check applies, in order: routing, Momentum's access order (always_deny,
+// always_allow / enable_authentication, Basic), then the body limits.
+func (s *session) check() (*herr, string) {
+	r := &s.req
+	if !s.f.exists(s.rt) {
+		return errNotFound, ""
+	}
+	if ok, allow := s.f.allows(s.rt, r.method); !ok {
+		return errMethod, "Allow: " + allow + "\r\n"
+	}
+	switch s.auth {
+	case authDeny:
+		return errForbidden, ""
+	case authBasic:
+		if !public(s.rt) && !checkBasic(s.users, r.auth, s.cred[:]) {
+			return errAuth, `WWW-Authenticate: Basic realm="sluice"` + "\r\n"
+		}
+	}
+	if r.chunked && s.noChunked {
+		return errChunkedOff, ""
+	}
+	if r.clen > s.max && consumesBody(s.rt, r.method) {
+		return errTooLarge, ""
+	}
+	return nil, ""
+}
+
+var (
+	errNotFound  = &herr{404, "not found"}
+	errMethod    = &herr{405, "method not allowed"}
+	errForbidden = &herr{403, "forbidden"}
+	errAuth      = &herr{401, "authentication required"}
+)
+
+// onBody runs once a body is complete.
+func (s *session) onBody(out []byte) ([]byte, proto.Action) {
+	if s.answered {
+		s.answered = false
+		s.st = stHead
+		return out, proto.Continue
+	}
+	return s.dispatch(out)
+}
+
+// reply sends the final response of the current request and readies the
+// session for the next one.
+func (s *session) reply(out []byte, code int, ctype string, body []byte, extra string) ([]byte, proto.Action) {
+	closing := s.req.close || s.h.ShuttingDown()
+	out = appendResponse(out, code, s.date.get(s.h.Now()), ctype, body, extra, closing,
+		s.req.method == mHEAD)
+	s.release()
+	if closing {
+		s.st = stClosed
+		return out, proto.CloseAfterFlush
+	}
+	s.reset()
+	return out, proto.Continue
+}
+
+// release drops per-request state and large buffers.
+func (s *session) release() {
+	if cap(s.body.data) > bufKeep {
+		s.body.data = nil
+	}
+	if cap(s.resp) > bufKeep {
+		s.resp = nil
+	}
+	for i := range s.bufs {
+		if cap(s.bufs[i]) > bufKeep {
+			s.bufs[i] = nil
+		}
+	}
+	clear(s.msgs)
+	s.msgs, s.results = s.msgs[:0], s.results[:0]
+	clear(s.rcpts)
+	s.rcpts = s.rcpts[:0]
+}
