@@ -1,0 +1,158 @@
+package acl
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/gaissmai/bart"
+)
+
+// Benchmarks against github.com/gaissmai/bart on identical prefix sets and
+// probes. Run as documented in BENCH.md.
+
+var benchSizes = []int{10, 1000, 100000, 1000000}
+
+type benchSet struct {
+	pfx    []netip.Prefix
+	probes []netip.Addr // 65,536: half inside a prefix, half random
+}
+
+var (
+	benchMu   sync.Mutex
+	benchSets = map[string]*benchSet{}
+)
+
+// getSet returns the (cached) set for size n; mixed adds 20% IPv6.
+func getSet(n int, mixed bool) *benchSet {
+	k := fmt.Sprint(n, mixed)
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if s := benchSets[k]; s != nil {
+		return s
+	}
+	r := rand.New(rand.NewPCG(uint64(n), 42))
+	s := &benchSet{pfx: bgpPrefixes(r, n, mixed)}
+	s.probes = probes(r, s.pfx, 1<<16)
+	benchSets[k] = s
+	return s
+}
+
+// impl is one table under test: build and lookup, with the same values.
+type impl struct {
+	name  string
+	build func(ps []netip.Prefix) any
+	look  func(t any) func(netip.Addr) (int, bool)
+}
+
+var impls = []impl{
+	{"sluice", func(ps []netip.Prefix) any {
+		var b Builder[int]
+		for i, p := range ps {
+			_ = b.Insert(p, i)
+		}
+		return b.Build()
+	}, func(t any) func(netip.Addr) (int, bool) { return t.(*Trie[int]).Lookup }},
+	{"bart.Table", func(ps []netip.Prefix) any {
+		t := new(bart.Table[int])
+		for i, p := range ps {
+			t.Insert(p, i)
+		}
+		return t
+	}, func(t any) func(netip.Addr) (int, bool) { return t.(*bart.Table[int]).Lookup }},
+	{"bart.Fast", func(ps []netip.Prefix) any {
+		t := new(bart.Fast[int])
+		for i, p := range ps {
+			t.Insert(p, i)
+		}
+		return t
+	}, func(t any) func(netip.Addr) (int, bool) { return t.(*bart.Fast[int]).Lookup }},
+}
+
+func benchName(kind string, mixed bool, n int, im impl) string {
+	fam := "v4"
+	if mixed {
+		fam = "mixed"
+	}
+	return fmt.Sprintf("%s/%s/N=%d/%s", kind, fam, n, im.name)
+}
+
+// BenchmarkLookup measures one longest-prefix lookup. The method value is
+// resolved outside the loop; both tables pay the same call.
+func BenchmarkLookup(b *testing.B) {
+	for _, mixed := range []bool{false, true} {
+		for _, n := range benchSizes {
+			for _, im := range impls {
+				b.Run(benchName("", mixed, n, im)[1:], func(b *testing.B) {
+					s := getSet(n, mixed)
+					t := im.build(s.pfx)
+					benchLookup(b, s.probes, im.look(t))
+				})
+			}
+		}
+	}
+}
+
+var sink int
+
+func benchLookup(b *testing.B, addrs []netip.Addr, look func(netip.Addr) (int, bool)) {
+	i, acc := 0, 0
+	for b.Loop() {
+		v, _ := look(addrs[i&(len(addrs)-1)])
+		acc += v
+		i++
+	}
+	sink = acc
+}
+
+// BenchmarkBuild measures building the whole table from the prefix list and
+// reports its retained heap per prefix (heap after two GCs, minus before).
+func BenchmarkBuild(b *testing.B) {
+	for _, mixed := range []bool{false, true} {
+		for _, n := range benchSizes {
+			for _, im := range impls {
+				b.Run(benchName("", mixed, n, im)[1:], func(b *testing.B) {
+					s := getSet(n, mixed)
+					before := heap()
+					t := im.build(s.pfx)
+					bytes := heap() - before
+					runtime.KeepAlive(t)
+					t = nil
+					for b.Loop() {
+						t = im.build(s.pfx)
+					}
+					runtime.KeepAlive(t)
+					b.ReportMetric(float64(bytes)/float64(n), "B/pfx")
+				})
+			}
+		}
+	}
+}
+
+func heap() int64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// TestBenchSetsAgree checks that sluice and bart give the same answers on
+// the benchmark sets, so the benchmark compares equal work.
+func TestBenchSetsAgree(t *testing.T) {
+	for _, mixed := range []bool{false, true} {
+		s := getSet(1000, mixed)
+		a, c := impls[0].build(s.pfx), impls[1].build(s.pfx)
+		la, lc := impls[0].look(a), impls[1].look(c)
+		for _, p := range s.probes {
+			va, oka := la(p)
+			vc, okc := lc(p)
+			if va != vc || oka != okc {
+				t.Fatalf("%v: sluice %d,%v bart %d,%v", p, va, oka, vc, okc)
+			}
+		}
+	}
+}
