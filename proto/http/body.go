@@ -97,13 +97,14 @@ func (b *bodyReader) feed(in []byte) (int, bool, *herr) {
 // line returns one complete line (without CRLF) and its length with the
 // terminator, or k == 0 when the line is still incomplete.
 func (b *bodyReader) line(in []byte) ([]byte, int, *herr) {
+	tooLong := errBadChunk
+	if b.st == bTrailer {
+		tooLong = errTrailerLarge
+	}
 	i := bytes.IndexByte(in, '\n')
 	if i < 0 {
-		if len(in) > maxLine {
-			if b.st == bTrailer {
-				return nil, 0, errTrailerLarge
-			}
-			return nil, 0, errBadChunk
+		if len(in) > maxLine+1 { // +1: a CR whose LF has not come yet
+			return nil, 0, tooLong
 		}
 		return nil, 0, nil
 	}
@@ -112,7 +113,7 @@ func (b *bodyReader) line(in []byte) ([]byte, int, *herr) {
 		line = line[:len(line)-1]
 	}
 	if len(line) > maxLine {
-		return nil, 0, errBadChunk
+		return nil, 0, tooLong
 	}
 	return line, i + 1, nil
 }

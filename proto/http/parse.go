@@ -55,7 +55,7 @@ func scanHead(in []byte, from *int) (int, *herr) {
 		j := bytes.IndexByte(in[i:], '\n')
 		if j < 0 {
 			*from = i
-			if len(in)-i > maxLine {
+			if len(in)-i > maxLine+1 { // +1: a CR whose LF has not come yet
 				return 0, lineTooLong(i)
 			}
 			if len(in) > maxHead {
@@ -81,16 +81,18 @@ func scanHead(in []byte, from *int) (int, *herr) {
 	}
 }
 
+// lineTooLong picks the error for an over-long line. Every header-side
+// violation shares one error so the answer does not depend on where reads
+// happened to split the input.
 func lineTooLong(start int) *herr {
 	if start == 0 {
 		return errURITooLong
 	}
-	return errLineTooBig
+	return errHeadTooBig
 }
 
 var (
-	errHeadTooBig   = &herr{431, "request header fields too large (limit 16 KiB in all)"}
-	errLineTooBig   = &herr{431, "request header line too large (limit 8 KiB)"}
+	errHeadTooBig   = &herr{431, "request header fields too large (limits: 8 KiB a line, 16 KiB in all)"}
 	errURITooLong   = &herr{414, "request line too long (limit 8 KiB)"}
 	errBadReqLine   = &herr{400, "malformed request line"}
 	errBadVersion   = &herr{505, "only HTTP/1.0 and HTTP/1.1 are supported"}
@@ -109,9 +111,8 @@ var (
 	errTrailerLarge = &herr{431, "chunked trailer too large"}
 )
 
-// parseHead parses a complete head (as found by scanHead) into r. It does
-// not allocate. onHeader is called for headers the router may need later
-// (X-Mail-From, X-Rcpt-To) with name lower-cased by the caller's match.
+// parseHead parses a complete head (as found by scanHead) into r, copying
+// the envelope headers into env. It does not allocate once env has grown.
 func parseHead(head []byte, r *request, env *envelope) *herr {
 	*r = request{clen: -1}
 	line, rest := nextLine(head)

@@ -2,6 +2,7 @@ package http
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -159,7 +160,7 @@ func TestExpectContinue(t *testing.T) {
 	s, h := mk(testFactory(), testPolicy(nil))()
 	d := prototest.NewDriver(s, h)
 	head := "POST /api/v1/messages HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n" +
-		envHdrs[0] + envHdrs[1] + "Content-Length: 60\r\n\r\n"
+		envHdrs[0] + envHdrs[1] + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(rawMsg))
 	if err := d.Feed([]byte(head)); err != nil {
 		t.Fatal(err)
 	}
