@@ -108,7 +108,7 @@ func (e *Engine) Apply(s *Spec) error {
 	e.closeListens(closing)
 	var errs []error
 	for _, l := range binding {
-		if err := e.bind(l); err != nil {
+		if err := e.bind(l, len(closing) > 0); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -125,14 +125,14 @@ func sameSocket(a, b *ListenSpec) bool {
 // bind opens l's sockets and hands them to the workers. EADDRINUSE is
 // retried briefly: a socket closed by this very Apply may still be held by a
 // completion in flight for a few milliseconds.
-func (e *Engine) bind(l *listen) error {
+func (e *Engine) bind(l *listen, retry bool) error {
 	s := l.spec.Load()
 	var fds []int
 	var bound string
 	var err error
 	for try := 0; try < 20; try++ {
 		fds, bound, err = e.open(s)
-		if !errors.Is(err, syscall.EADDRINUSE) {
+		if !retry || !errors.Is(err, syscall.EADDRINUSE) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -123,10 +123,11 @@ func (w *worker) onRecv(c *conn, data []byte) {
 	}
 	if len(c.in) == 0 && w.canFeed(c) {
 		data = data[w.feed(c, data):]
-		if c.torn {
+		if c.torn || !w.keep(c, data) {
 			return
 		}
-		if !w.keep(c, data) {
+		if w.canFeed(c) && len(c.in) > proto.MaxUnconsumed {
+			w.overflow(c) // the session broke its bound
 			return
 		}
 	} else {
@@ -151,10 +152,6 @@ func (w *worker) keep(c *conn, data []byte) bool {
 		c.in = make([]byte, 0, max(len(data), 512))
 	}
 	c.in = append(c.in, data...)
-	if w.canFeed(c) && len(c.in) > proto.MaxUnconsumed {
-		w.overflow(c) // the session broke its bound
-		return false
-	}
 	return true
 }
 
