@@ -2,6 +2,7 @@ package acl
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"net/netip"
@@ -58,11 +59,13 @@ func (b *Builder[V]) Build() *Trie[V] {
 	var e4, e6 []entry
 	for p, v := range b.m {
 		t.vals = append(t.vals, v)
-		hi, lo, is4 := key(p.Addr())
-		e := entry{hi: hi, lo: lo, val: uint32(len(t.vals) - 1), bits: uint8(p.Bits())}
-		if is4 {
+		e := entry{val: uint32(len(t.vals) - 1), bits: uint8(p.Bits())}
+		if a := p.Addr(); a.Is4() {
+			v := a.As4()
+			e.hi = uint64(binary.BigEndian.Uint32(v[:])) << 32
 			e4 = append(e4, e)
 		} else {
+			e.hi, e.lo = key6(a)
 			e6 = append(e6, e)
 		}
 	}

@@ -96,6 +96,32 @@ func (f *family) lookup(hi, lo uint64) uint32 {
 	}
 }
 
+// lookup4 is lookup specialised for IPv4 keys (at most four levels, one
+// 32-bit word), which keeps the hot loop free of the two-word key.
+func (f *family) lookup4(k uint32) uint32 {
+	if len(f.nodes) == 0 {
+		return 0
+	}
+	n := &f.nodes[0]
+	for s := uint(24); ; s -= 8 {
+		o := uint(k>>s) & 0xff
+		w, b := o>>6, o&63
+		kw := n.kidBits[w]
+		if kw&(1<<b) == 0 {
+			return f.run(n, o)
+		}
+		c := f.kids[n.kidBase+uint32(n.kidCum[w])+uint32(bits.OnesCount64(kw&(1<<b-1)))]
+		if c&leafBit != 0 {
+			l := &f.leaves[c&^leafBit]
+			if k&^(^uint32(0)>>l.bits) == uint32(l.hi>>32) {
+				return l.val
+			}
+			return f.run(n, o)
+		}
+		n = &f.nodes[c]
+	}
+}
+
 // Trie is an immutable longest-prefix-match table from netip prefixes to
 // values of type V, made by a Builder. IPv4 and IPv6 have separate roots;
 // IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are looked up as IPv4.
@@ -107,27 +133,28 @@ type Trie[V any] struct {
 	vals   []V // vals[0] is the zero V, meaning "no match"
 }
 
-// key converts an address to the trie key: IPv4 (and IPv4-mapped IPv6) in
-// the top 32 bits of hi, IPv6 in hi:lo. The zone is ignored.
-func key(a netip.Addr) (hi, lo uint64, is4 bool) {
-	if a.Is4() || a.Is4In6() {
-		v := a.Unmap().As4()
-		return uint64(binary.BigEndian.Uint32(v[:])) << 32, 0, true
-	}
+// key6 converts an IPv6 address to the two-word trie key. The zone is
+// ignored.
+func key6(a netip.Addr) (hi, lo uint64) {
 	v := a.As16()
-	return binary.BigEndian.Uint64(v[:8]), binary.BigEndian.Uint64(v[8:]), false
+	return binary.BigEndian.Uint64(v[:8]), binary.BigEndian.Uint64(v[8:])
 }
 
 // index returns the value index of the longest prefix containing a.
+// IPv4-mapped IPv6 addresses are looked up as IPv4.
 func (t *Trie[V]) index(a netip.Addr) uint32 {
+	if a.Is4() {
+		v := a.As4()
+		return t.v4.lookup4(binary.BigEndian.Uint32(v[:]))
+	}
 	if !a.IsValid() {
 		return 0
 	}
-	hi, lo, is4 := key(a)
-	if is4 {
-		return t.v4.lookup(hi, lo)
+	if a.Is4In6() {
+		v := a.As16()
+		return t.v4.lookup4(binary.BigEndian.Uint32(v[12:]))
 	}
-	return t.v6.lookup(hi, lo)
+	return t.v6.lookup(key6(a))
 }
 
 // Lookup returns the value of the longest prefix containing a, and whether
