@@ -1,0 +1,295 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	nethttp "net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sluice/acl"
+	"sluice/config"
+	"sluice/engine"
+	"sluice/proto"
+	sluicehttp "sluice/proto/http"
+)
+
+// fileSpool stores records the engine's group commit writes and fdatasyncs
+// to a temp file; a message counts as stored only once End says durable.
+type fileSpool struct {
+	dir    string
+	mu     sync.Mutex
+	stored []proto.Message
+}
+
+type fileWriter struct {
+	s              *fileSpool
+	f              *os.File
+	off            int64
+	w, seq         int
+	stage, flight  []byte
+	staged, flying []proto.Message
+}
+
+func (s *fileSpool) Writer(worker int) engine.SpoolWriter {
+	f, err := os.Create(filepath.Join(s.dir, fmt.Sprint("spool.", worker)))
+	if err != nil {
+		panic(err)
+	}
+	return &fileWriter{s: s, f: f, w: worker}
+}
+
+func (w *fileWriter) Stage(env *engine.Envelope, data []byte) (string, error) {
+	w.seq++
+	w.stage = append(w.stage, data...)
+	w.staged = append(w.staged, proto.Message{Protocol: env.Protocol, Sender: env.Sender,
+		Recipients: append([]string(nil), env.Recipients...), Data: append([]byte(nil), data...)})
+	return fmt.Sprintf("W%dM%d", w.w, w.seq), nil
+}
+
+func (w *fileWriter) Begin() engine.SpoolBatch {
+	w.flight, w.stage = w.stage, w.flight[:0]
+	w.flying, w.staged = w.staged, nil
+	return engine.SpoolBatch{Fd: int(w.f.Fd()), Off: w.off, Buf: w.flight, N: len(w.flying)}
+}
+
+func (w *fileWriter) End(b engine.SpoolBatch, written int, err error) error {
+	if err == nil && written != len(b.Buf) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		return err
+	}
+	w.off += int64(written)
+	w.s.mu.Lock()
+	w.s.stored = append(w.s.stored, w.flying...)
+	w.s.mu.Unlock()
+	w.flying = nil
+	return nil
+}
+
+func (s *fileSpool) find(data []byte) *proto.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.stored {
+		if bytes.Equal(s.stored[i].Data, data) {
+			m := s.stored[i]
+			return &m
+		}
+	}
+	return nil
+}
+
+type allPeers struct{ m *acl.Match }
+
+func (p allPeers) Lookup(netip.Addr) *acl.Match { return p.m }
+
+// startEngine runs the real engine with the HTTP factory on 127.0.0.1:0.
+func startEngine(t *testing.T, backend string, vals map[string]*config.Value) (*fileSpool, string) {
+	sp := &fileSpool{dir: t.TempDir()}
+	e, err := engine.New(engine.Options{Workers: 2, Backend: backend, Spool: sp,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Skipf("%s back end unavailable: %v", backend, err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		e.Shutdown(c)
+	})
+	base := map[string]*config.Value{
+		"idle_time": {Kind: config.KindSeconds, Dur: 30 * time.Second},
+	}
+	for k, v := range vals {
+		base[k] = v
+	}
+	f := sluicehttp.NewFactory(sluicehttp.FactoryOptions{Hostname: "e2e.example",
+		Summary: func() map[string]any { return map[string]any{"ReceivedMessages": len(sp.stored)} },
+		Ready:   func() (bool, string) { return true, "" },
+		Metrics: func(w io.Writer) error { _, err := io.WriteString(w, "sluice_up 1\n"); return err },
+	})
+	spec := engine.ListenSpec{Key: "HTTP_Listener 127.0.0.1:0", Listener: "HTTP_Listener",
+		Service: "HTTP", Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true,
+		Peers:   allPeers{&acl.Match{Policy: config.NewPolicy("HTTP_Listener", "127.0.0.1:0", base)}},
+		Factory: f}
+	if err := e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{spec}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range e.Listeners() {
+		if l.Key == spec.Key && l.State == "bound" {
+			return sp, l.Bound
+		}
+	}
+	t.Fatalf("listen not bound: %+v", e.Listeners())
+	return nil, ""
+}
+
+// message makes a distinct raw message of about size bytes, with bytes a
+// rewriting server would touch (bare LF, NUL, 8-bit, a lone dot line).
+func message(tag string, size int) []byte {
+	b := []byte("From: a@example.com\r\nTo: b@example.org\r\nSubject: " + tag + "\r\n\r\n.\r\nbare\nlf \x00 \xff\r\n")
+	for len(b) < size {
+		b = append(b, "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n"...)
+	}
+	return b
+}
+
+func backends(t *testing.T, fn func(t *testing.T, backend string)) {
+	for _, b := range []string{"epoll", "io_uring"} {
+		t.Run(b, func(t *testing.T) { fn(t, b) })
+	}
+}
+
+// checkStored waits for nothing: a 200 means the message is already durable.
+func checkStored(t *testing.T, sp *fileSpool, data []byte, sender string, rcpts ...string) {
+	t.Helper()
+	m := sp.find(data)
+	if m == nil {
+		t.Fatalf("message %.40q not in the spool after 200", data)
+	}
+	if m.Sender != sender || strings.Join(m.Recipients, ",") != strings.Join(rcpts, ",") || m.Protocol != "http" {
+		t.Fatalf("envelope %q %v %q", m.Sender, m.Recipients, m.Protocol)
+	}
+}
+
+func TestE2EGoClient(t *testing.T) {
+	backends(t, func(t *testing.T, backend string) {
+		sp, addr := startEngine(t, backend, nil)
+		tr := &nethttp.Transport{ExpectContinueTimeout: 10 * time.Second, MaxIdleConnsPerHost: 2}
+		defer tr.CloseIdleConnections()
+		cl := &nethttp.Client{Transport: tr, Timeout: 20 * time.Second}
+		url := "http://" + addr + "/api/v1/messages"
+		for i, size := range []int{100, 5000, 200 << 10, 3 << 20} {
+			msg := message(fmt.Sprint("go", i), size)
+			var body io.Reader = bytes.NewReader(msg)
+			if i%2 == 1 {
+				body = io.MultiReader(bytes.NewReader(msg)) // unknown length: chunked
+			}
+			req, _ := nethttp.NewRequest("POST", url, body)
+			req.Header.Set("Content-Type", "message/rfc822")
+			req.Header.Set("X-Mail-From", "<s@example.com>")
+			req.Header.Add("X-Rcpt-To", "<r1@example.org>")
+			req.Header.Add("X-Rcpt-To", "<r2@example.org>")
+			if i >= 2 {
+				req.Header.Set("Expect", "100-continue")
+			}
+			resp, err := cl.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rb, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var v struct {
+				Results struct {
+					Accepted int    `json:"total_accepted_recipients"`
+					ID       string `json:"id"`
+				}
+			}
+			if resp.StatusCode != 200 || json.Unmarshal(rb, &v) != nil || v.Results.Accepted != 2 || v.Results.ID == "" {
+				t.Fatalf("request %d: %d %s", i, resp.StatusCode, rb)
+			}
+			checkStored(t, sp, msg, "s@example.com", "r1@example.org", "r2@example.org")
+		}
+		inj := `{"template":"Subject: <%= :s %>\nTo: <%= :to %>\n\nhi\n","recipients":[{"to":"b@x.org","from":"a@x.org","keys":{"s":"go"}}]}`
+		resp, err := cl.Post("http://"+addr+"/v1.0/inject", "application/json", strings.NewReader(inj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(rb), `"status":"success"`) {
+			t.Fatalf("inject: %d %s", resp.StatusCode, rb)
+		}
+		checkStored(t, sp, []byte("Subject: go\r\nTo: b@x.org\r\n\r\nhi\r\n"), "a@x.org", "b@x.org")
+		for _, p := range []string{"/healthz", "/readyz", "/metrics", "/stats/summary"} {
+			resp, err := cl.Get("http://" + addr + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: %d", p, resp.StatusCode)
+			}
+		}
+	})
+}
+
+func TestE2ECurl(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl not installed")
+	}
+	backends(t, func(t *testing.T, backend string) {
+		users := filepath.Join(t.TempDir(), "users")
+		os.WriteFile(users, []byte("ops:pw\n"), 0o600)
+		sp, addr := startEngine(t, backend, map[string]*config.Value{
+			"enable_authentication": {Kind: config.KindBool, Bool: true},
+			"authplainparameters":   {Kind: config.KindDict, Dict: map[string]string{"uri": "file://" + users}},
+		})
+		for i, args := range [][]string{
+			{},                                   // Content-Length; curl adds Expect: 100-continue for big bodies
+			{"-H", "Transfer-Encoding: chunked"}, // chunked
+			{"-H", "Expect:", "--http1.0"},       // HTTP/1.0, no 100-continue
+		} {
+			msg := message(fmt.Sprint("curl", i), 300<<10)
+			file := filepath.Join(t.TempDir(), "m.eml")
+			os.WriteFile(file, msg, 0o600)
+			cmd := append([]string{"-sS", "-u", "ops:pw", "--data-binary", "@" + file,
+				"-H", "Content-Type: message/rfc822", "-H", "X-Mail-From: s@example.com",
+				"-H", "X-Rcpt-To: r@example.org", "-w", "\n%{http_code}"}, args...)
+			out, err := exec.Command("curl", append(cmd, "http://"+addr+"/api/v1/messages")...).CombinedOutput()
+			if err != nil || !strings.HasSuffix(string(out), "\n200") {
+				t.Fatalf("curl %v: %v\n%s", args, err, out)
+			}
+			checkStored(t, sp, msg, "s@example.com", "r@example.org")
+		}
+		out, _ := exec.Command("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+			"--data-binary", "x", "http://"+addr+"/api/v1/messages").CombinedOutput()
+		if string(out) != "401" {
+			t.Fatalf("no credentials: %s", out)
+		}
+	})
+}
+
+func TestE2EPythonUrllib(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
+	backends(t, func(t *testing.T, backend string) {
+		sp, addr := startEngine(t, backend, nil)
+		msg := message("python", 70<<10)
+		file := filepath.Join(t.TempDir(), "m.eml")
+		os.WriteFile(file, msg, 0o600)
+		script := `
+import sys, urllib.request, json
+data = open(sys.argv[2], "rb").read()
+req = urllib.request.Request("http://" + sys.argv[1] + "/api/v1/messages", data=data, method="POST",
+    headers={"X-Mail-From": "<py@example.com>", "X-Rcpt-To": "py1@example.org, py2@example.org",
+             "Content-Type": "message/rfc822"})
+with urllib.request.urlopen(req, timeout=20) as r:
+    body = json.load(r)
+    print(r.status, body["results"]["total_accepted_recipients"])
+t = json.dumps({"recipients": [{"address": {"email": "t@example.org", "name": "T"}}],
+    "content": {"from": "py@example.com", "subject": "s", "text": "t", "html": "<i>h</i>"}}).encode()
+req = urllib.request.Request("http://" + sys.argv[1] + "/api/v1/transmissions", data=t,
+    headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(req, timeout=20) as r:
+    print(r.status, json.load(r)["results"]["total_accepted_recipients"])
+`
+		out, err := exec.Command("python3", "-c", script, addr, file).CombinedOutput()
+		if err != nil || string(out) != "200 2\n200 1\n" {
+			t.Fatalf("python: %v\n%s", err, out)
+		}
+		checkStored(t, sp, msg, "py@example.com", "py1@example.org", "py2@example.org")
+	})
+}
