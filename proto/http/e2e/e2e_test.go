@@ -1,4 +1,4 @@
-package http_test
+package e2e_test
 
 import (
 	"bytes"
