@@ -95,7 +95,7 @@ func (f *Factory) Refuse(c *proto.ConnInfo, why RefuseReason, out []byte) []byte
 	}
 	var date [32]byte
 	return appendResponse(out, code, c.Accepted.UTC().AppendFormat(date[:0], httpDate),
-		ctJSON, appendErrorJSON(nil, msg), extra, false, false)
+		ctJSON, appendErrorJSON(nil, msg), extra, true, false)
 }
 
 // RefuseReason is proto.RefuseReason, named here so Refuse's signature reads

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"sluice/proto"
 	"sluice/proto/prototest"
 )
 
@@ -191,5 +192,19 @@ func TestDateCache(t *testing.T) {
 	if a, b := rs[0].Header.Get("Date"), rs[1].Header.Get("Date"); a != "Mon, 23 Nov 2026 12:00:00 GMT" ||
 		b != "Mon, 23 Nov 2026 12:00:01 GMT" {
 		t.Fatalf("dates %q %q", a, b)
+	}
+}
+
+func TestRefuse(t *testing.T) {
+	f := testFactory()
+	c := prototest.Conn("HTTP_Listener", "127.0.0.1:8081", "127.0.0.1:4000", testPolicy(nil))
+	for why, want := range map[RefuseReason]int{proto.RefuseSessionCap: 503, proto.RefuseShutdown: 503, proto.RefuseACL: 403} {
+		r := one(t, f.Refuse(c, why, nil))
+		if r.StatusCode != want || !r.Close || r.Header.Get("Date") != "Mon, 23 Nov 2026 12:00:00 GMT" {
+			t.Errorf("%v: %d close=%v date=%q", why, r.StatusCode, r.Close, r.Header.Get("Date"))
+		}
+		if want == 503 && r.Header.Get("Retry-After") != "60" {
+			t.Errorf("%v: no Retry-After", why)
+		}
 	}
 }
