@@ -19,10 +19,10 @@ type segment struct {
 	path   string // ".seg"
 	f      *os.File
 
-	live   int  // committed records not yet acknowledged
-	sealed bool // no writer appends to it any more
-	dead   bool // removed from disk; f closes when refs drops to zero
-	refs   int  // readers (and the active writer) using f
+	live   int      // committed records not yet acknowledged
+	sealed bool     // no writer appends to it any more
+	dead   bool     // removed from disk; f closes when refs drops to zero
+	refs   int      // readers (and the active writer) using f
 	ackf   *os.File // guarded by Store.ackMu while g is alive
 	ackLen int64    // intact length of the ack file
 }
