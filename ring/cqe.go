@@ -12,17 +12,17 @@ type CQE struct {
 
 // More reports that the multishot request is still armed (F_MORE). A final
 // CQE without it means: re-arm or tear down.
-func (c *CQE) More() bool { return c.Flags&CQEFMore != 0 }
+func (c CQE) More() bool { return c.Flags&CQEFMore != 0 }
 
 // HasBuffer reports that a provided buffer was consumed (F_BUFFER).
-func (c *CQE) HasBuffer() bool { return c.Flags&CQEFBuffer != 0 }
+func (c CQE) HasBuffer() bool { return c.Flags&CQEFBuffer != 0 }
 
 // BufferID is the provided-buffer id; valid only when HasBuffer.
-func (c *CQE) BufferID() uint16 { return uint16(c.Flags >> CQEBufferShift) }
+func (c CQE) BufferID() uint16 { return uint16(c.Flags >> CQEBufferShift) }
 
 // SockNonEmpty reports that more data was queued on the socket after this
 // receive (F_SOCK_NONEMPTY).
-func (c *CQE) SockNonEmpty() bool { return c.Flags&CQEFSockNonempty != 0 }
+func (c CQE) SockNonEmpty() bool { return c.Flags&CQEFSockNonempty != 0 }
 
 // User data layout, most significant bit first:
 //
