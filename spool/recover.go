@@ -57,13 +57,16 @@ func (s *Store) recoverSegment(seq uint64, worker int, path string) error {
 	if errors.Is(err, errSegHeader) {
 		// Created but never synced: no record can have been committed in it.
 		f.Close()
-		s.log.Warn("spool: recovery: dropping segment with a bad header", "path", path, "size", len(img))
+		s.log.Warn("spool: recovery: dropping segment with a bad header and no record to vouch for its salt", "path", path, "size", len(img))
 		if !s.opt.ReadOnly {
 			os.Remove(path)
 		}
 		return nil
 	}
 	g := &segment{seq: seq, worker: worker, salt: res.salt, path: path, f: f, sealed: true}
+	if res.badHeader {
+		s.log.Warn("spool: recovery: segment header damaged; records vouch for its salt", "path", path)
+	}
 	s.reportDamage(g, res)
 	acked := s.recoverAcks(g)
 	for _, sp := range res.recs {

@@ -23,12 +23,15 @@ func segHeader(salt uint32) []byte {
 	return h
 }
 
-func parseSegHeader(b []byte) (uint32, error) {
-	if len(b) < segHeaderSize || [8]byte(b[:8]) != segMagic ||
-		binary.LittleEndian.Uint32(b[12:16]) != crc32.Checksum(b[:12], castagnoli) {
-		return 0, errSegHeader
+// parseSegHeader returns the salt; intact is false if the header does not
+// check out, and then the salt is only a guess the records must confirm.
+func parseSegHeader(b []byte) (salt uint32, intact bool) {
+	if len(b) < segHeaderSize {
+		return 0, false
 	}
-	return binary.LittleEndian.Uint32(b[8:12]), nil
+	intact = [8]byte(b[:8]) == segMagic &&
+		binary.LittleEndian.Uint32(b[12:16]) == crc32.Checksum(b[:12], castagnoli)
+	return binary.LittleEndian.Uint32(b[8:12]), intact
 }
 
 // span is one intact record found by scan.
@@ -52,19 +55,22 @@ type scanResult struct {
 	recs []span
 	dmg  []damage
 	end  int // offset just past the last intact record
+
+	badHeader bool // the header was damaged but its salt is confirmed
 }
 
 // scan reads a whole segment image. It never returns a partial record: a
 // record counts only with its magic, a sane length, a matching CRC and a
 // well-formed body. After damage it looks for the next magic whose record
 // checks out (the salt makes a false match a 2^-32 chance); if there is
-// none, the rest is a torn tail.
+// none, the rest is a torn tail. A damaged header costs nothing if its salt
+// survived: the records' CRCs prove it; otherwise the segment is unreadable.
 func scan(b []byte) (scanResult, error) {
-	salt, err := parseSegHeader(b)
-	if err != nil {
-		return scanResult{}, err
+	salt, intact := parseSegHeader(b)
+	if len(b) < segHeaderSize {
+		return scanResult{}, errSegHeader
 	}
-	res := scanResult{salt: salt, end: segHeaderSize}
+	res := scanResult{salt: salt, end: segHeaderSize, badHeader: !intact}
 	pos := segHeaderSize
 	for pos < len(b) {
 		size, err := checkRecord(b[pos:], salt)
@@ -85,6 +91,9 @@ func scan(b []byte) (scanResult, error) {
 		}
 		res.dmg = append(res.dmg, damage{off: pos, size: next - pos, reason: err})
 		pos = next
+	}
+	if !intact && len(res.recs) == 0 {
+		return scanResult{}, errSegHeader
 	}
 	return res, nil
 }
