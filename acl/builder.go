@@ -12,7 +12,8 @@ import (
 // Builder collects prefixes for a Trie. It is not safe for concurrent use;
 // the Trie it builds is.
 type Builder[V any] struct {
-	m map[netip.Prefix]V
+	pfx  []netip.Prefix
+	vals []V
 }
 
 // NormalizePrefix returns the canonical form the trie stores: host bits
@@ -35,31 +36,24 @@ func (b *Builder[V]) Insert(p netip.Prefix, v V) error {
 	if err != nil {
 		return err
 	}
-	if b.m == nil {
-		b.m = make(map[netip.Prefix]V)
-	}
-	b.m[p] = v
+	b.pfx = append(b.pfx, p)
+	b.vals = append(b.vals, v)
 	return nil
 }
-
-// Len returns the number of distinct prefixes inserted so far.
-func (b *Builder[V]) Len() int { return len(b.m) }
 
 // entry is a prefix in key form, with its value index.
 type entry struct {
 	hi, lo uint64
-	val    uint32
+	val    uint32 // index into Builder.vals while sorting, Trie.vals after
 	bits   uint8
 }
 
 // Build returns an immutable Trie of everything inserted. The Builder may be
 // reused afterwards; the Trie does not share memory with it.
 func (b *Builder[V]) Build() *Trie[V] {
-	t := &Trie[V]{vals: make([]V, 1, len(b.m)+1)}
 	var e4, e6 []entry
-	for p, v := range b.m {
-		t.vals = append(t.vals, v)
-		e := entry{val: uint32(len(t.vals) - 1), bits: uint8(p.Bits())}
+	for i, p := range b.pfx {
+		e := entry{val: uint32(i), bits: uint8(p.Bits())}
 		if a := p.Addr(); a.Is4() {
 			v := a.As4()
 			e.hi = uint64(binary.BigEndian.Uint32(v[:])) << 32
@@ -69,30 +63,59 @@ func (b *Builder[V]) Build() *Trie[V] {
 			e6 = append(e6, e)
 		}
 	}
-	t.v4 = buildFamily(e4)
-	t.v6 = buildFamily(e6)
+	t := &Trie[V]{vals: make([]V, 1, len(b.pfx)+1)}
+	e4, e6 = t.dedup(e4, b.vals), t.dedup(e6, b.vals)
+	t.vals = slices.Clip(t.vals)
+	t.v4, t.v6 = buildFamily(e4), buildFamily(e6)
 	return t
 }
 
-// buildFamily sorts the entries so that every subtree is a contiguous run
-// of them, then builds the nodes depth first.
-func buildFamily(es []entry) family {
+// dedup sorts es by prefix (then insertion order), keeps the last insert of
+// each prefix, and moves its value into t.vals. Sorted order makes every
+// subtree a contiguous run of entries for buildFamily.
+func (t *Trie[V]) dedup(es []entry, vals []V) []entry {
 	slices.SortFunc(es, func(a, b entry) int {
-		if c := cmp.Compare(a.hi, b.hi); c != 0 {
-			return c
+		if a.hi != b.hi {
+			return cmp.Compare(a.hi, b.hi)
 		}
-		if c := cmp.Compare(a.lo, b.lo); c != 0 {
-			return c
+		if a.lo != b.lo {
+			return cmp.Compare(a.lo, b.lo)
 		}
-		return cmp.Compare(a.bits, b.bits)
+		if a.bits != b.bits {
+			return cmp.Compare(a.bits, b.bits)
+		}
+		return cmp.Compare(a.val, b.val)
 	})
-	var f family
+	out := es[:0]
+	for i, e := range es {
+		if i+1 < len(es) && es[i+1].hi == e.hi && es[i+1].lo == e.lo && es[i+1].bits == e.bits {
+			continue // a later insert of the same prefix wins
+		}
+		t.vals = append(t.vals, vals[e.val])
+		e.val = uint32(len(t.vals) - 1)
+		out = append(out, e)
+	}
+	return out
+}
+
+// buildFamily builds the nodes of one family from sorted, distinct entries.
+func buildFamily(es []entry) family {
+	// Generous capacities avoid regrowing; the exact-size copies below
+	// drop the slack so a long-lived table holds no spare capacity.
+	n := len(es)
+	f := family{
+		nodes:  make([]node, 0, n/2+1),
+		kids:   make([]uint32, 0, n+n/2),
+		runs:   make([]uint32, 0, 2*n+1),
+		leaves: make([]leaf, 0, n),
+	}
 	f.build(es, 0, 0)
-	f.nodes = slices.Clip(f.nodes)
-	f.kids = slices.Clip(f.kids)
-	f.runs = slices.Clip(f.runs)
-	f.leaves = slices.Clip(f.leaves)
-	return f
+	return family{
+		nodes:  slices.Clone(f.nodes),
+		kids:   slices.Clone(f.kids),
+		runs:   slices.Clone(f.runs),
+		leaves: slices.Clone(f.leaves),
+	}
 }
 
 // build adds the node at depth d (in octets) for es, which all share the
@@ -108,7 +131,8 @@ func (f *family) build(es []entry, d uint, inherit uint32) uint32 {
 		best[i] = inherit
 	}
 	// Paint own prefixes shortest first, so longer ones overwrite.
-	var own []entry
+	var obuf [32]entry
+	own := obuf[:0]
 	for _, e := range es {
 		if uint(e.bits) <= limit {
 			own = append(own, e)
@@ -130,7 +154,8 @@ func (f *family) build(es []entry, d uint, inherit uint32) uint32 {
 		from int
 		to   int
 	}
-	var groups []group
+	var gbuf [32]group
+	groups := gbuf[:0]
 	for i := 0; i < len(es); i++ {
 		if uint(es[i].bits) <= limit {
 			continue
