@@ -1,12 +1,235 @@
 package engine
 
-import "errors"
+import (
+	"fmt"
+	"time"
 
-// Placeholder until the ring package lands; replaced by the io_uring back end.
-func uringUsable() (bool, string) { return false, "ring package not built yet" }
+	"golang.org/x/sys/unix"
 
-func newUring(w *worker) (backend, error) {
-	return nil, errors.New("engine: io_uring back end unavailable")
+	"sluice/ring"
+)
+
+// The io_uring back end: one ring per worker (created on the worker's locked
+// thread: SINGLE_ISSUER|DEFER_TASKRUN), a multishot accept armed per listen
+// socket and re-armed when the kernel ends it, a multishot recv per
+// connection drawing from one provided-buffer ring per worker (an idle
+// connection holds no read buffer), at most one send in flight per
+// connection, and teardown by shutdown(2) (which ends the armed recv) then
+// close(2) once no operation on the fd is left. Every user_data carries the
+// operation, the slot and the slot's generation, so a completion for a slot
+// that was closed and reused is recognised and dropped.
+
+const (
+	opAccept = iota + 1
+	opRecv
+	opSend
+	opCancel
+	opWake
+	opSpoolWrite
+	opSpoolSync
+)
+
+const (
+	ringEntries = 1024
+	bufGroup    = 0
+	bufCount    = 512 // power of two
+	bufSize     = 4096
+)
+
+type uringConn struct {
+	recv      bool // a multishot recv is armed
+	cancelled bool // a cancel for it is in flight
+	ops       int  // operations in flight on the fd
 }
 
-type uringConn struct{}
+type uringBackend struct {
+	w      *worker
+	r      *ring.Ring
+	br     *ring.BufRing
+	evfd   int
+	evbuf  [8]byte // read target of the armed eventfd read; lives with the backend
+	rearm  []*conn
+	gone   []*conn
+	closed []*conn // torn down, waiting for their last completion
+	spoolN int     // spool completions still expected
+	spoolW int
+	spoolE error
+}
+
+// uringUsable probes once for everything this back end needs.
+func uringUsable() (bool, string) {
+	caps, err := ring.Probe()
+	if err != nil {
+		return false, err.Error()
+	}
+	if ok, why := caps.Usable(); !ok {
+		return false, why
+	}
+	return true, caps.String()
+}
+
+func newUring(w *worker) (backend, error) {
+	r, err := ring.New(ringEntries)
+	if err != nil {
+		return nil, err
+	}
+	br, err := r.NewBufRing(bufGroup, bufCount, bufSize)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("engine: provided buffers: %w", err)
+	}
+	evfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		br.Close()
+		r.Close()
+		return nil, err
+	}
+	b := &uringBackend{w: w, r: r, br: br, evfd: evfd}
+	b.armWake()
+	return b, nil
+}
+
+func ud(op uint8, slot, gen uint32) uint64 { return ring.PackUserData(op, slot, gen) }
+
+// sqe returns a free SQE, submitting what is queued when the SQ is full.
+func (b *uringBackend) sqe() *ring.SQE {
+	for {
+		if s := b.r.GetSQE(); s != nil {
+			b.w.ctr.SQEs.Add(1)
+			return s
+		}
+		b.r.Submit()
+		b.w.ctr.Enters.Add(1)
+	}
+}
+
+func (b *uringBackend) armWake() {
+	s := b.sqe()
+	s.PrepRead(b.evfd, b.evbuf[:], 0)
+	s.SetUserData(ud(opWake, 0, 0))
+}
+
+func (b *uringBackend) wake() { unix.Write(b.evfd, wakeBytes) }
+
+func (b *uringBackend) addListen(ls *lsock) error {
+	s := b.sqe()
+	s.PrepAcceptMultishot(ls.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+	s.SetUserData(ud(opAccept, ls.slot, ls.gen))
+	return nil
+}
+
+// removeListen cancels the accept; its final completion calls listenGone.
+func (b *uringBackend) removeListen(ls *lsock) {
+	s := b.sqe()
+	s.PrepCancel(ud(opAccept, ls.slot, ls.gen), 0)
+	s.SetUserData(ud(opCancel, 0, 0))
+}
+
+func (b *uringBackend) open(c *conn) error {
+	c.ur = uringConn{}
+	b.armRecv(c)
+	return nil
+}
+
+func (b *uringBackend) armRecv(c *conn) {
+	s := b.sqe()
+	s.PrepRecvMultishot(c.fd, bufGroup, 0)
+	s.SetUserData(ud(opRecv, c.slot, c.gen))
+	c.ur.recv, c.ur.cancelled = true, false
+	c.ur.ops++
+}
+
+// pauseRead cancels the armed recv; chunks already received still arrive.
+func (b *uringBackend) pauseRead(c *conn) {
+	if !c.ur.recv || c.ur.cancelled {
+		return
+	}
+	s := b.sqe()
+	s.PrepCancel(ud(opRecv, c.slot, c.gen), 0)
+	s.SetUserData(ud(opCancel, c.slot, c.gen))
+	c.ur.cancelled = true
+}
+
+func (b *uringBackend) resumeRead(c *conn) {
+	if !c.ur.recv {
+		b.armRecv(c)
+	}
+	// else: the recv's final completion re-arms it (c.readOn is set again)
+}
+
+func (b *uringBackend) send(c *conn, p []byte) {
+	s := b.sqe()
+	s.PrepSend(c.fd, p, unix.MSG_NOSIGNAL)
+	s.SetUserData(ud(opSend, c.slot, c.gen))
+	c.ur.ops++
+}
+
+// teardown: shutdown(2) ends the armed recv and any send; the fd is closed
+// when the last of them has completed.
+func (b *uringBackend) teardown(c *conn) {
+	if c.ur.ops == 0 {
+		closeFd(c.fd)
+		c.fd = -1
+		b.gone = append(b.gone, c)
+		return
+	}
+	unix.Shutdown(c.fd, unix.SHUT_RDWR)
+}
+
+// commit issues the linked write + fdatasync of a spool batch.
+func (b *uringBackend) commit(sb SpoolBatch) {
+	s := b.sqe()
+	s.PrepWrite(sb.Fd, sb.Buf, uint64(sb.Off))
+	s.SetFlags(ring.SqeIOLink)
+	s.SetUserData(ud(opSpoolWrite, 0, 0))
+	s = b.sqe()
+	s.PrepFsync(sb.Fd, ring.FsyncDatasync)
+	s.SetUserData(ud(opSpoolSync, 0, 0))
+	b.spoolN, b.spoolW, b.spoolE = 2, 0, nil
+}
+
+func (b *uringBackend) close() {
+	unix.Close(b.evfd)
+	b.br.Close()
+	b.r.Close()
+}
+
+// poll submits everything queued and waits in the same io_uring_enter.
+func (b *uringBackend) poll(timeout int64) error {
+	if len(b.rearm) > 0 || len(b.gone) > 0 {
+		timeout = 0
+	}
+	var err error
+	switch {
+	case timeout == 0:
+		_, err = b.r.SubmitAndWait(0, 0)
+	case timeout < 0:
+		_, err = b.r.SubmitAndWait(1, 0)
+	default:
+		_, err = b.r.SubmitAndWait(1, time.Duration(timeout))
+	}
+	b.w.ctr.Enters.Add(1)
+	if err != nil {
+		return err
+	}
+	b.w.tick()
+	b.r.ForEachCQE(b.complete)
+	b.br.Publish()
+	if cq, _ := b.r.Overflowed(); cq > 0 {
+		b.w.ctr.CQOverflow.Store(uint64(cq))
+	}
+	for i, c := range b.rearm {
+		b.rearm[i] = nil
+		if !c.torn && c.readOn && !c.ur.recv {
+			b.armRecv(c)
+		}
+	}
+	b.rearm = b.rearm[:0]
+	for i := 0; i < len(b.gone); i++ {
+		c := b.gone[i]
+		b.gone[i] = nil
+		b.w.onGone(c)
+	}
+	b.gone = b.gone[:0]
+	return nil
+}

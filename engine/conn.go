@@ -10,11 +10,16 @@ import (
 )
 
 const (
-	genMask    = 1<<24 - 1                     // generation bits carried in user data
-	highWater  = 64 << 10                      // stop feeding while this much output is unsent
-	pauseBytes = 16 << 10                      // stop reading while this much input waits unfed
-	hardIn     = proto.MaxUnconsumed + 256<<10 // input kept per conn, whatever happens
-	outKeep    = 64 << 10                      // a flushed output buffer larger than this is dropped
+	genMask    = 1<<24 - 1 // generation bits carried in user data
+	highWater  = 64 << 10  // stop feeding while this much output is unsent
+	pauseBytes = 16 << 10  // stop reading while this much input waits unfed
+	// hardIn bounds the input kept per connection whatever happens. Beyond
+	// the session's own bound it leaves room for what the kernel had already
+	// received when reading was paused: a multishot recv delivers a socket's
+	// queued data in one completion batch, before the cancel takes effect.
+	hardIn    = proto.MaxUnconsumed + 1<<20
+	outKeep   = 64 << 10 // a flushed output buffer larger than this is dropped
+	feedChunk = 16 << 10 // input per Feed call
 )
 
 // conn is one accepted connection. It is owned by its worker's thread.
@@ -94,20 +99,36 @@ func (w *worker) touch(c *conn) {
 }
 
 // feed runs the session over buf until it stops consuming or may not be fed.
+// Input goes in slices of feedChunk so that one call cannot produce an
+// unbounded amount of output (an echo of a large backlog); a session that
+// consumes nothing of a slice gets the whole rest next, in case it needs a
+// longer unit than the slice.
 func (w *worker) feed(c *conn, buf []byte) int {
-	total := 0
+	total, wide := 0, false
 	for total < len(buf) && w.canFeed(c) {
+		end := len(buf)
+		if !wide && end-total > feedChunk {
+			end = total + feedChunk
+		}
 		before := len(c.out)
-		n, out, a := c.sess.Feed(buf[total:], c.out)
+		n, out, a := c.sess.Feed(buf[total:end], c.out)
 		c.out = out
-		if n < 0 || n > len(buf)-total {
+		if n < 0 || n > end-total {
 			w.closeConn(c, proto.CloseError)
 			return total
 		}
 		total += n
-		if !w.act(c, a, n > 0 || len(out) != before) || n == 0 {
+		if !w.act(c, a, n > 0 || len(out) != before) {
 			break
 		}
+		if n == 0 {
+			if end == len(buf) {
+				break
+			}
+			wide = true
+			continue
+		}
+		wide = false
 	}
 	return total
 }

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"golang.org/x/sys/unix"
+
+	"sluice/ring"
+)
+
+// complete dispatches one CQE. It runs inside ForEachCQE.
+func (b *uringBackend) complete(cq *ring.CQE) {
+	op, slot, gen := ring.UnpackUserData(cq.UserData)
+	switch op {
+	case opWake:
+		b.armWake()
+	case opAccept:
+		b.accepted(cq, slot, gen)
+	case opRecv:
+		b.received(cq, slot, gen)
+	case opSend:
+		c := b.w.connAt(slot, gen)
+		if c == nil {
+			return
+		}
+		c.ur.ops--
+		if cq.Res < 0 {
+			b.w.onSent(c, 0, unix.Errno(-cq.Res))
+		} else {
+			b.w.onSent(c, int(cq.Res), nil)
+		}
+		b.maybeGone(c)
+	case opSpoolWrite:
+		if cq.Res < 0 {
+			b.spoolE = unix.Errno(-cq.Res)
+		} else {
+			b.spoolW = int(cq.Res)
+		}
+		b.spoolDone()
+	case opSpoolSync:
+		if cq.Res < 0 && b.spoolE == nil {
+			b.spoolE = unix.Errno(-cq.Res) // ECANCELED after a short write
+		}
+		b.spoolDone()
+	}
+}
+
+func (b *uringBackend) spoolDone() {
+	if b.spoolN--; b.spoolN == 0 {
+		b.w.onCommitted(b.spoolW, b.spoolE)
+	}
+}
+
+func (b *uringBackend) accepted(cq *ring.CQE, slot, gen uint32) {
+	ls := b.w.listenAt(slot, gen)
+	if ls == nil {
+		if cq.Res >= 0 {
+			closeFd(int(cq.Res))
+		}
+		return
+	}
+	if cq.Res >= 0 {
+		b.w.onAccept(ls, int(cq.Res), nil)
+	} else if e := unix.Errno(-cq.Res); e != unix.ECANCELED && ls.armed {
+		b.w.acceptError(ls, e)
+	}
+	if cq.Flags&ring.CQEFMore != 0 {
+		return
+	}
+	if ls.armed {
+		b.addListen(ls) // the kernel ended the multishot: re-arm
+	} else {
+		b.w.listenGone(ls)
+	}
+}
+
+func (b *uringBackend) received(cq *ring.CQE, slot, gen uint32) {
+	c := b.w.connAt(slot, gen)
+	if cq.Flags&ring.CQEFBuffer != 0 {
+		id := uint16(cq.Flags >> ring.CQEBufferShift)
+		if c != nil && cq.Res > 0 {
+			b.w.onRecv(c, b.br.Buf(id, int(cq.Res)))
+		}
+		b.br.Recycle(id) // the session has consumed or copied it
+	}
+	if c == nil {
+		return
+	}
+	more := cq.Flags&ring.CQEFMore != 0
+	if !more {
+		c.ur.recv = false
+		c.ur.ops--
+	}
+	switch {
+	case cq.Res == 0 && !more:
+		b.w.onRecvEnd(c, nil)
+	case cq.Res == -int32(unix.ENOBUFS), cq.Res == -int32(unix.ECANCELED), cq.Res > 0:
+		if !more {
+			b.rearm = append(b.rearm, c) // after the recycled buffers are published
+		}
+	case cq.Res < 0:
+		b.w.onRecvEnd(c, unix.Errno(-cq.Res))
+	}
+	b.maybeGone(c)
+}
+
+// maybeGone closes a torn-down connection once nothing is in flight on it.
+func (b *uringBackend) maybeGone(c *conn) {
+	if c.torn && c.ur.ops == 0 && c.fd >= 0 {
+		closeFd(c.fd)
+		c.fd = -1
+		b.gone = append(b.gone, c)
+	}
+}
