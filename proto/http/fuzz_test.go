@@ -2,7 +2,11 @@ package http
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"sluice/config"
 
 	"sluice/proto/prototest"
 )
@@ -21,9 +25,23 @@ func FuzzRequestStream(f *testing.F) {
 	f.Add([]byte(post("/api/v1/transmissions", `{"recipients":[{"address":"a@b.c"}],"content":{"from":"d@e.f","text":"t","html":"h"}}`)), uint16(50))
 	f.Add([]byte("GET /healthz HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\n\r\n"), uint16(0))
 	f.Add([]byte("POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"), uint16(40))
-	pol := testPolicy(opts{"max_request_size": intV(4096)})
+	users := filepath.Join(f.TempDir(), "users")
+	if err := os.WriteFile(users, []byte("u:p\n"), 0o600); err != nil {
+		f.Fatal(err)
+	}
+	// The low bits of split pick a listener policy, so limits, Disable_Chunked
+	// and every access mode are fuzzed too.
+	pols := []*config.Policy{
+		testPolicy(opts{"max_request_size": intV(4096)}),
+		testPolicy(opts{"max_request_size": intV(64), "disable_chunked": boolV(true)}),
+		authPolicy(users, nil),
+		testPolicy(opts{"always_deny": boolV(true)}),
+	}
 	fac := testFactory()
+	f.Add([]byte("GET /stats/summary HTTP/1.1\r\nHost: x\r\n"+basic("u", "p")+"\r\n"), uint16(2))
 	f.Fuzz(func(t *testing.T, in []byte, split uint16) {
+		pol := pols[split%4]
+		split /= 4
 		s, h := mk(fac, pol)()
 		whole, err := prototest.Run(s, h, in)
 		if err != nil {
