@@ -81,8 +81,12 @@ func (w *worker) flushSpool() {
 	w.inflight, w.staged = w.staged, w.inflightSpare[:0]
 	w.batch = b
 	w.ctr.SpoolBatch.Add(1)
-	if len(b.Buf) == 0 {
+	switch {
+	case len(b.Buf) == 0:
 		w.onCommitted(0, nil)
+		return
+	case b.Fd < 0: // the spool has no segment open; End says why
+		w.onCommitted(0, unix.EBADF)
 		return
 	}
 	w.b.commit(b)

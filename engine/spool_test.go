@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"sluice/engine/echo"
+	"sluice/spool"
 )
 
 // fakeSpool is an in-memory record stager over a real file, so the back
@@ -142,6 +143,35 @@ func TestNoSpool(t *testing.T) {
 		}
 		if l := c.line(t); l != "next" {
 			t.Fatalf("got %q", l)
+		}
+	})
+}
+
+// TestRealSpool: messages acknowledged through the engine are in the real
+// spool, byte for byte, under the ID the client was given.
+func TestRealSpool(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		st, err := spool.Open(t.TempDir(), 2, testLog(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newEngine(t, backend, 2, StoreSpool(st))
+		t.Cleanup(func() { st.Close() }) // after the engine's shutdown (cleanups run LIFO)
+		apply(t, e, 1, tcpSpec("echo", "127.0.0.1:0", &echo.Factory{}))
+		addr := addrOf(t, e, "echo")
+		for i := 0; i < 5; i++ {
+			c := dial(t, "tcp", addr)
+			body := fmt.Sprintf("message %d", i)
+			c.send(t, "SUBMIT "+body+"\n")
+			l := c.line(t)
+			id, err := spool.ParseID(strings.TrimPrefix(l, "OK "))
+			if err != nil {
+				t.Fatalf("%q: %v", l, err)
+			}
+			r, err := st.Read(id)
+			if err != nil || string(r.Data) != body || r.Env.Protocol != "echo" || r.Env.Peer != c.LocalAddr().String() {
+				t.Fatalf("read %s: %v %+v", id, err, r)
+			}
 		}
 	})
 }
