@@ -212,17 +212,22 @@ func TestE2EGoClient(t *testing.T) {
 			}
 			checkStored(t, sp, msg, "s@example.com", "r1@example.org", "r2@example.org")
 		}
-		inj := `{"template":"Subject: <%= :s %>\nTo: <%= :to %>\n\nhi\n","recipients":[{"to":"b@x.org","from":"a@x.org","keys":{"s":"go"}}]}`
+		// Three recipients: three Submits, answered after the third Resume.
+		inj := `{"template":"Subject: <%= :s %>\nTo: <%= :to %>\n\nhi\n","recipients":[` +
+			`{"to":"b@x.org","from":"a@x.org","keys":{"s":"go"}},{"to":"c@x.org","from":"a@x.org","keys":{"s":"go"}},` +
+			`{"to":"d@x.org","from":"a@x.org","keys":{"s":"go"}}]}`
 		resp, err := cl.Post("http://"+addr+"/v1.0/inject", "application/json", strings.NewReader(inj))
 		if err != nil {
 			t.Fatal(err)
 		}
 		rb, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(rb), `"status":"success"`) {
+		if resp.StatusCode != 200 || strings.Count(string(rb), `"status":"success"`) != 4 {
 			t.Fatalf("inject: %d %s", resp.StatusCode, rb)
 		}
-		checkStored(t, sp, []byte("Subject: go\r\nTo: b@x.org\r\n\r\nhi\r\n"), "a@x.org", "b@x.org")
+		for _, to := range []string{"b@x.org", "c@x.org", "d@x.org"} {
+			checkStored(t, sp, []byte("Subject: go\r\nTo: "+to+"\r\n\r\nhi\r\n"), "a@x.org", to)
+		}
 		for _, p := range []string{"/healthz", "/readyz", "/metrics", "/stats/summary"} {
 			resp, err := cl.Get("http://" + addr + p)
 			if err != nil {
