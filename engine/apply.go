@@ -31,6 +31,8 @@ type lsock struct {
 	closeF bool          // the worker closes fd when disarmed (TCP: one fd per worker)
 	done   chan struct{} // closed once the worker has let go of fd
 	armed  bool          // worker-owned
+	parked bool          // worker-owned: accepting paused after an error
+	until  int64         // worker clock when a parked listen re-arms
 	path   string        // unix: the socket file we created
 	ino    uint64        // unix: its inode, so we never unlink someone else's file
 }

@@ -87,7 +87,8 @@ func (b *epollBackend) accept(s *lsock) {
 		case unix.EINTR, unix.ECONNABORTED:
 		case unix.EAGAIN:
 			return
-		default:
+		default: // EMFILE and the like: rest the socket instead of spinning
+			unix.EpollCtl(b.epfd, unix.EPOLL_CTL_DEL, s.fd, nil)
 			b.w.acceptError(s, err)
 			return
 		}

@@ -57,17 +57,18 @@ func (b *uringBackend) accepted(cq *ring.CQE, slot, gen uint32) {
 		}
 		return
 	}
+	more := cq.Flags&ring.CQEFMore != 0
 	if cq.Res >= 0 {
 		b.w.onAccept(ls, int(cq.Res), nil)
-	} else if e := unix.Errno(-cq.Res); e != unix.ECANCELED && ls.armed {
-		b.w.acceptError(ls, e)
-	}
-	if cq.Flags&ring.CQEFMore != 0 {
+	} else if e := unix.Errno(-cq.Res); e != unix.ECANCELED && ls.armed && !more {
+		b.w.acceptError(ls, e) // parks it: re-armed after a rest, not now
 		return
 	}
-	if ls.armed {
+	switch {
+	case more:
+	case ls.armed:
 		b.addListen(ls) // the kernel ended the multishot: re-arm
-	} else {
+	default:
 		b.w.listenGone(ls)
 	}
 }

@@ -36,6 +36,7 @@ type worker struct {
 	cfree         []uint32
 	scratch       []byte // refusal lines
 	lastAcceptLog time.Time
+	parked        []*lsock // listens resting after an accept error
 	lsocks        []*lsock
 	lfree         []uint32
 	lgen          uint32
@@ -77,6 +78,9 @@ func (w *worker) run(ready chan<- error) {
 	for !w.exit {
 		w.ctr.LoopTurns.Add(1)
 		to := w.wheel.next(w.nowNano)
+		if len(w.parked) > 0 && (to < 0 || to > int64(acceptBackoff)) {
+			to = int64(acceptBackoff)
+		}
 		if w.pending() {
 			to = 0
 		}
@@ -87,6 +91,7 @@ func (w *worker) run(ready chan<- error) {
 		w.tick()
 		w.runInbox()
 		w.wheel.expire(w.nowNano, w.onTimer)
+		w.rearmParked()
 		w.flushSpool()
 	}
 	w.closeAll(proto.CloseShutdown)
@@ -156,6 +161,11 @@ func (w *worker) removeListen(s *lsock) {
 		return // never armed: listenGone already ran
 	}
 	s.armed = false
+	if s.parked {
+		w.unpark(s)
+		w.listenGone(s)
+		return
+	}
 	w.b.removeListen(s)
 }
 
@@ -197,13 +207,5 @@ func (w *worker) closeAll(r proto.CloseReason) {
 		if c != nil && !c.torn {
 			w.closeConn(c, r)
 		}
-	}
-}
-
-// acceptError logs a failing accept at most once a second per worker.
-func (w *worker) acceptError(s *lsock, err error) {
-	if w.now.Sub(w.lastAcceptLog) >= time.Second {
-		w.lastAcceptLog = w.now
-		w.e.log.Error("engine: accept failed", "listen", s.l.key, "worker", w.id, "err", err)
 	}
 }
