@@ -149,11 +149,11 @@ func (s *session) onHead(head, out []byte) ([]byte, proto.Action) {
 	s.rt, s.answered = routeOf(r.path), false
 	e, extra := s.check()
 	if e != nil {
-		// A refused body can be skipped only if the client is sending it
-		// anyway; after a 100-continue offer, or with no usable framing,
-		// closing is the only safe way on.
+		// A refused body is skipped only if the client is sending it anyway
+		// and it is not huge; after a 100-continue offer, or with no usable
+		// framing, closing is the only safe way on.
 		closing := r.close || s.h.ShuttingDown() ||
-			(r.hasBody() && (r.expect || e.code == 411 || e.code == 413))
+			(r.hasBody() && (r.expect || e.code == 411 || e.code == 413 || r.clen > s.max))
 		s.resp = appendErrorJSON(s.resp[:0], e.why)
 		out = appendResponse(out, e.code, s.date.get(s.h.Now()), ctJSON, s.resp, extra,
 			closing, r.method == mHEAD)

@@ -83,6 +83,10 @@ func TestStatusCodes(t *testing.T) {
 			header: map[string]string{"Connection": "keep-alive"}},
 		{name: "connection close", in: "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 			code: 200, close: true, header: map[string]string{"Connection": "close"}},
+		{name: "huge refused body closes", o: opts{"max_request_size": intV(10)},
+			in: "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", code: 404, close: true},
+		{name: "small refused body skipped", o: opts{"max_request_size": intV(10)},
+			in: "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n", code: 404},
 		{name: "refused with 100-continue closes", in: "POST /nope HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n",
 			code: 404, close: true},
 	}
