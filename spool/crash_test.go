@@ -18,6 +18,10 @@ func TestMain(m *testing.M) {
 		crashChild(dir)
 		os.Exit(0)
 	}
+	if dir := os.Getenv("SPOOL_DISKFULL_CHILD"); dir != "" {
+		diskFullChild(dir)
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 
