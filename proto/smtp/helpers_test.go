@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,3 +111,5 @@ func received(helo, with string) string {
 	return "Received: from " + helo + " ([192.0.2.7]:40000)\r\n\tby mx.test (sluice) with " + with +
 		";\r\n\tMon, 23 Nov 2026 12:00:00 +0000\r\n"
 }
+
+func mustAddrPort(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
