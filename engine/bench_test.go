@@ -165,19 +165,37 @@ func benchServers(b *testing.B, mode string, conns int) {
 	for _, name := range []string{"epoll", "io_uring", "stdnet"} {
 		b.Run(name, func(b *testing.B) {
 			var addr string
+			var e *Engine
 			if name == "stdnet" {
 				addr = stdServer(b)
 			} else {
 				if ok, why := uringUsable(); name == "io_uring" && !ok {
 					b.Skipf("io_uring unusable: %s", why)
 				}
-				e := newEngine(b, name, 1, nil)
+				e = newEngine(b, name, 1, nil)
 				apply(b, e, 1, tcpSpec("bench", "127.0.0.1:0", &echo.Factory{}))
 				addr = addrOf(b, e, "bench")
 			}
+			var sys0 uint64
+			if e != nil {
+				sys0 = syscallsOf(e)
+			}
 			runLoad(b, mode, addr, conns)
+			if e != nil {
+				b.ReportMetric(float64(syscallsOf(e)-sys0)/float64(b.N), "waits/op")
+			}
 		})
 	}
+}
+
+// syscallsOf counts the loop's waiting syscalls: io_uring_enter calls or
+// epoll_wait calls (the epoll back end adds a read and a send per echo).
+func syscallsOf(e *Engine) uint64 {
+	var n uint64
+	for _, wc := range e.Counters() {
+		n += wc.Loop.Enters.Load() + wc.Loop.EpollWaits.Load()
+	}
+	return n
 }
 
 // BenchmarkEchoRoundTrip: one line echoed per op over 16 kept-alive
