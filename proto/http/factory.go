@@ -68,6 +68,7 @@ func (f *Factory) NewSession(c *proto.ConnInfo, h proto.Host) proto.Session {
 		s.max = f.o.MaxBody
 	}
 	s.noChunked = p.Bool("disable_chunked")
+	s.log.on = p.Bool("log_requests_to_paniclog")
 	switch {
 	case p.Bool("always_deny"):
 		s.auth = authDeny

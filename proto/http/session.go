@@ -37,6 +37,7 @@ type session struct {
 	body     bodyReader
 	date     dateCache
 	resp     []byte    // response body scratch
+	log      reqLog    // Log_Requests_To_Paniclog
 	cred     [768]byte // decoded Basic credentials
 
 	// an injection waiting for the spool
@@ -135,6 +136,7 @@ func skipBlank(in []byte) (k int, ok bool) {
 func (s *session) fail(out []byte, e *herr) []byte {
 	s.st = stClosed
 	s.resp = appendErrorJSON(s.resp[:0], e.why)
+	s.logResponse(e.code, len(s.resp))
 	return appendResponse(out, e.code, s.date.get(s.h.Now()), ctJSON, s.resp, "", true, false)
 }
 
@@ -142,6 +144,7 @@ func (s *session) fail(out []byte, e *herr) []byte {
 // request is refused, and otherwise starts reading its body.
 func (s *session) onHead(head, out []byte) ([]byte, proto.Action) {
 	s.env.reset()
+	s.log.note(head, s.h.Now())
 	r := &s.req
 	if e := parseHead(head, r, &s.env); e != nil {
 		return s.fail(out, e), proto.CloseAfterFlush
@@ -155,6 +158,7 @@ func (s *session) onHead(head, out []byte) ([]byte, proto.Action) {
 		closing := r.close || s.h.ShuttingDown() ||
 			(r.hasBody() && (r.expect || e.code == 411 || e.code == 413 || r.clen > s.max))
 		s.resp = appendErrorJSON(s.resp[:0], e.why)
+		s.logResponse(e.code, len(s.resp))
 		out = appendResponse(out, e.code, s.date.get(s.h.Now()), ctJSON, s.resp, extra,
 			closing, r.method == mHEAD)
 		if closing {
@@ -229,6 +233,7 @@ func (s *session) onBody(out []byte) ([]byte, proto.Action) {
 // session for the next one.
 func (s *session) reply(out []byte, code int, ctype string, body []byte, extra string) ([]byte, proto.Action) {
 	closing := s.req.close || s.h.ShuttingDown()
+	s.logResponse(code, len(body))
 	out = appendResponse(out, code, s.date.get(s.h.Now()), ctype, body, extra, closing,
 		s.req.method == mHEAD)
 	s.release()
