@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gaissmai/bart"
 )
@@ -153,6 +154,44 @@ func TestBenchSetsAgree(t *testing.T) {
 			if va != vc || oka != okc {
 				t.Fatalf("%v: sluice %d,%v bart %d,%v", p, va, oka, vc, okc)
 			}
+		}
+	}
+}
+
+// BenchmarkPaired times sluice and both bart tables on the same probes in
+// interleaved chunks of 4,096 lookups, so that load from other processes on
+// a shared machine hits all three alike. It reports ns per lookup for each
+// (the ns/op of the benchmark itself is the sum of the three).
+func BenchmarkPaired(b *testing.B) {
+	for _, mixed := range []bool{false, true} {
+		for _, n := range benchSizes {
+			b.Run(benchName("", mixed, n, impl{name: "all"})[1:], func(b *testing.B) {
+				s := getSet(n, mixed)
+				looks := make([]func(netip.Addr) (int, bool), len(impls))
+				for i, im := range impls {
+					looks[i] = im.look(im.build(s.pfx))
+				}
+				spent := make([]time.Duration, len(impls))
+				const chunk = 4096
+				var lookups, acc int
+				for b.Loop() {
+					off := lookups & (len(s.probes) - 1)
+					for i, look := range looks {
+						t0 := time.Now()
+						for j := range chunk {
+							v, _ := look(s.probes[(off+j)&(len(s.probes)-1)])
+							acc += v
+						}
+						spent[i] += time.Since(t0)
+					}
+					lookups += chunk
+				}
+				sink = acc
+				for i, im := range impls {
+					b.ReportMetric(float64(spent[i].Nanoseconds())/float64(lookups), im.name+"-ns")
+				}
+				b.ReportMetric(float64(spent[0])/float64(spent[1]), "sluice/bart.Table")
+			})
 		}
 	}
 }
