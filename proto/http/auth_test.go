@@ -66,7 +66,8 @@ func TestBasicAuth(t *testing.T) {
 	if r := one(t, res.Out); r.StatusCode != 200 {
 		t.Errorf("always_allow: %d", r.StatusCode)
 	}
-	for _, in := range []string{req(basic("bob", "pw")), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"} {
+	for _, in := range []string{req(basic("bob", "pw")), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /no/such/path HTTP/1.1\r\nHost: x\r\n\r\n"} {
 		res, _ = run(t, f, authPolicy(path, opts{"always_deny": boolV(true), "always_allow": boolV(true)}), in)
 		if r := one(t, res.Out); r.StatusCode != 403 {
 			t.Errorf("always_deny: %d", r.StatusCode)

@@ -185,23 +185,23 @@ func (s *session) onHead(head, out []byte) ([]byte, proto.Action) {
 	return out, proto.Continue
 }
 
-// check applies, in order: routing, Momentum's access order (always_deny,
-// always_allow / enable_authentication, Basic), then the body limits.
+// check applies, in order: Momentum's IP ACL (always_deny beats
+// everything), routing, authentication (always_allow or
+// enable_authentication = false let everyone in; otherwise Basic, except on
+// the probes), the method, then the body framing and size limits.
 func (s *session) check() (*herr, string) {
 	r := &s.req
+	if s.auth == authDeny {
+		return errForbidden, ""
+	}
 	if !s.f.exists(s.rt) {
 		return errNotFound, ""
 	}
+	if s.auth == authBasic && !public(s.rt) && !checkBasic(s.users, r.auth, s.cred[:]) {
+		return errAuth, `WWW-Authenticate: Basic realm="sluice"` + "\r\n"
+	}
 	if ok, allow := s.f.allows(s.rt, r.method); !ok {
 		return errMethod, "Allow: " + allow + "\r\n"
-	}
-	switch s.auth {
-	case authDeny:
-		return errForbidden, ""
-	case authBasic:
-		if !public(s.rt) && !checkBasic(s.users, r.auth, s.cred[:]) {
-			return errAuth, `WWW-Authenticate: Basic realm="sluice"` + "\r\n"
-		}
 	}
 	if r.chunked && s.noChunked {
 		return errChunkedOff, ""
