@@ -1,0 +1,106 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Delta is what changes between two generations.
+type Delta struct {
+	Added   []*Listen // in new only (by listener type and canonical address)
+	Removed []*Listen // in old only
+	Changed []*Listen // in both (the new one), socket options differ
+	Restart []string  // restart-only options that changed: "FILE:LINE option"
+}
+
+// socketOpts are the options the engine applies when it creates a socket.
+var socketOpts = []string{"enable", "listen_backlog", "file_mode", "disable_nagle_algorithm",
+	"tcp_recv_buffer_size", "tcp_send_buffer_size"}
+
+func listenKey(l *Listen) string { return l.Listener.Kind + " " + l.Addr.String() }
+
+// Diff compares two generations. A nil old means everything is added.
+func Diff(old, new *Config) Delta {
+	var d Delta
+	oldL := map[string]*Listen{}
+	if old != nil {
+		for _, L := range old.Listeners {
+			for _, l := range L.Listens {
+				oldL[listenKey(l)] = l
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, L := range new.Listeners {
+		for _, l := range L.Listens {
+			k := listenKey(l)
+			seen[k] = true
+			o, ok := oldL[k]
+			switch {
+			case !ok:
+				d.Added = append(d.Added, l)
+			case socketChanged(old, o, new, l):
+				d.Changed = append(d.Changed, l)
+			}
+		}
+	}
+	if old != nil {
+		for _, L := range old.Listeners {
+			for _, l := range L.Listens {
+				if !seen[listenKey(l)] {
+					d.Removed = append(d.Removed, l)
+				}
+			}
+		}
+		d.Restart = restartChanges(old.root, new.root)
+	}
+	return d
+}
+
+func socketChanged(oc *Config, o *Listen, nc *Config, n *Listen) bool {
+	if o.Addr != n.Addr {
+		return true
+	}
+	op, np := oc.ListenPolicy(o), nc.ListenPolicy(n)
+	for _, name := range socketOpts {
+		a, _ := op.Value(name)
+		b, _ := np.Value(name)
+		if (a == nil) != (b == nil) || a != nil && formatValue(a) != formatValue(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// restartChanges lists restart-only options whose setting differs, by
+// scope path, reporting the new position (or the old one when removed).
+func restartChanges(o, n *scope) []string {
+	om, nm := map[string]*Value{}, map[string]*Value{}
+	collectRestart(o, om)
+	collectRestart(n, nm)
+	var out []string
+	for k, nv := range nm {
+		if ov, ok := om[k]; !ok || formatValue(ov) != formatValue(nv) {
+			out = append(out, fmt.Sprintf("%s %s", nv.Src.short(), k))
+		}
+	}
+	for k, ov := range om {
+		if _, ok := nm[k]; !ok {
+			out = append(out, fmt.Sprintf("%s %s", ov.Src.short(), k))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func collectRestart(sc *scope, m map[string]*Value) {
+	for _, st := range sc.opts {
+		if st.def.Restart {
+			m[strings.TrimSpace(sc.path+" "+st.def.Name)] = st.val
+		}
+	}
+	for _, k := range sc.kids {
+		collectRestart(k, m)
+	}
+}

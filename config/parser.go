@@ -1,0 +1,329 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Limits that keep a hostile or broken input bounded in time and memory.
+const (
+	maxNesting      = 64       // scopes, arrays and dictionaries inside one another
+	maxIncludeDepth = 16       // include chains
+	maxIncludeFiles = 1024     // files per load
+	maxFileSize     = 16 << 20 // bytes per included file
+)
+
+type rvKind uint8
+
+const (
+	rvScalar rvKind = iota
+	rvArray
+	rvDict
+)
+
+// rawVal is a value as written, before the registry gives it a type.
+type rawVal struct {
+	kind   rvKind
+	text   string // rvScalar
+	quoted bool
+	items  []*rawVal // rvArray elements, rvDict values
+	keys   []string  // rvDict keys, parallel to items
+	src    Source
+}
+
+// node is one statement: an option (val set) or a scope (isScope).
+type node struct {
+	name    string
+	src     Source
+	inst    *rawVal // scope instance name; nil for anonymous scopes
+	val     *rawVal
+	isScope bool
+	body    []*node
+}
+
+// reader reads an included file; tests and fuzzing replace it.
+type reader func(path string) ([]byte, error)
+
+// parser turns tokens into nodes, expanding includes as it goes.
+type parser struct {
+	lx    *lexer
+	buf   []token // lookahead
+	errs  *Errors
+	inc   *includer
+	depth int
+	stop  bool // a syntax error ends this file
+}
+
+type includer struct {
+	read  reader
+	stack []string // absolute paths of the files being parsed
+	files int
+}
+
+// parseFile parses src (named name) into statements.
+func parseFile(name string, src []byte, inc *includer, errs *Errors) []*node {
+	p := &parser{lx: newLexer(name, src, errs), errs: errs, inc: inc}
+	var out []*node
+	for !p.stop && !errs.full() {
+		t := p.peek(0)
+		if t.kind == tEOF {
+			break
+		}
+		out = p.stmt(out)
+	}
+	return out
+}
+
+func (p *parser) peek(i int) token {
+	for len(p.buf) <= i {
+		p.buf = append(p.buf, p.lx.next())
+	}
+	return p.buf[i]
+}
+
+func (p *parser) take() token {
+	t := p.peek(0)
+	p.buf = p.buf[1:]
+	return t
+}
+
+func (p *parser) src(t token) Source { return Source{File: p.lx.file, Line: t.line, Col: t.col} }
+
+func (p *parser) fail(t token, format string, a ...any) {
+	if !p.stop {
+		p.errs.add(p.src(t), fmt.Sprintf(format, a...), "")
+	}
+	p.stop = true
+}
+
+func describe(t token) string {
+	switch t.kind {
+	case tWord:
+		return fmt.Sprintf("%q", t.text)
+	case tString:
+		return fmt.Sprintf("string %q", t.text)
+	}
+	return t.kind.String()
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// stmt parses one statement and appends it (or an include's statements) to out.
+func (p *parser) stmt(out []*node) []*node {
+	t := p.take()
+	if t.kind != tWord || !validName(t.text) {
+		p.fail(t, "expected an option or scope name (letters, digits, _), found %s", describe(t))
+		return out
+	}
+	n := &node{name: t.text, src: p.src(t)}
+	lname := strings.ToLower(t.text)
+	if lname == "include" || lname == "readonly_include" {
+		v := p.value()
+		if p.stop {
+			return out
+		}
+		if v.kind != rvScalar {
+			p.fail(t, "%s wants a file or directory name", t.text)
+			return out
+		}
+		return append(out, p.include(v)...)
+	}
+	if p.peek(0).kind == tEq {
+		p.take()
+	}
+	switch p.peek(0).kind {
+	case tLBrace:
+		n.isScope = true
+		n.body = p.block()
+		return append(out, n)
+	case tWord, tString:
+		nx := p.peek(1)
+		if nx.kind == tLBrace || nx.kind == tEq && p.peek(2).kind == tLBrace {
+			n.inst = p.scalar()
+			if p.peek(0).kind == tEq {
+				p.take()
+			}
+			n.isScope = true
+			n.body = p.block()
+			return append(out, n)
+		}
+	}
+	n.val = p.value()
+	return append(out, n)
+}
+
+// block parses "{ stmt* }".
+func (p *parser) block() []*node {
+	open := p.take() // '{'
+	if p.depth++; p.depth > maxNesting {
+		p.fail(open, "scopes nested deeper than %d", maxNesting)
+		return nil
+	}
+	defer func() { p.depth-- }()
+	var body []*node
+	for !p.stop && !p.errs.full() {
+		switch t := p.peek(0); t.kind {
+		case tRBrace:
+			p.take()
+			return body
+		case tEOF:
+			p.fail(open, "scope opened here is not closed (missing '}')")
+			return body
+		}
+		body = p.stmt(body)
+	}
+	return body
+}
+
+func (p *parser) scalar() *rawVal {
+	t := p.take()
+	return &rawVal{kind: rvScalar, text: t.text, quoted: t.kind == tString, src: p.src(t)}
+}
+
+// value parses a scalar, "( … )" array or "[ k = v … ]" dictionary.
+func (p *parser) value() *rawVal {
+	t := p.peek(0)
+	switch t.kind {
+	case tWord, tString:
+		return p.scalar()
+	case tLParen, tLBrack:
+		if p.depth++; p.depth > maxNesting {
+			p.fail(t, "values nested deeper than %d", maxNesting)
+			return &rawVal{}
+		}
+		defer func() { p.depth-- }()
+		if t.kind == tLParen {
+			return p.array()
+		}
+		return p.dict()
+	}
+	p.fail(t, "expected a value, found %s", describe(t))
+	return &rawVal{}
+}
+
+func (p *parser) array() *rawVal {
+	open := p.take()
+	v := &rawVal{kind: rvArray, src: p.src(open)}
+	for !p.stop {
+		switch t := p.peek(0); t.kind {
+		case tRParen:
+			p.take()
+			return v
+		case tComma:
+			p.take()
+		case tEOF:
+			p.fail(open, "array opened here is not closed (missing ')')")
+		default:
+			v.items = append(v.items, p.value())
+		}
+	}
+	return v
+}
+
+func (p *parser) dict() *rawVal {
+	open := p.take()
+	v := &rawVal{kind: rvDict, src: p.src(open)}
+	for !p.stop {
+		t := p.take()
+		switch t.kind {
+		case tRBrack:
+			return v
+		case tComma:
+			continue
+		case tWord, tString:
+			if p.peek(0).kind == tEq {
+				p.take()
+			}
+			v.keys = append(v.keys, t.text)
+			v.items = append(v.items, p.value())
+		case tEOF:
+			p.fail(open, "dictionary opened here is not closed (missing ']')")
+		default:
+			p.fail(t, "expected a dictionary key, found %s", describe(t))
+		}
+	}
+	return v
+}
+
+// include reads a file, or every regular non-dot file of a directory in
+// lexical order, relative to the including file, and returns their statements.
+func (p *parser) include(v *rawVal) []*node {
+	if p.inc == nil || p.inc.read == nil {
+		p.errs.add(v.src, "include is not available here", "")
+		return nil
+	}
+	target := v.text
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(p.lx.file), target)
+	}
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		p.errs.add(v.src, fmt.Sprintf("include %q: %v", v.text, err), "")
+		return nil
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		p.errs.add(v.src, fmt.Sprintf("include %q: %v", v.text, err), "check the path; it is relative to the including file")
+		return nil
+	}
+	if !st.IsDir() {
+		return p.includeFile(v, target, abs)
+	}
+	ents, err := os.ReadDir(abs)
+	if err != nil {
+		p.errs.add(v.src, fmt.Sprintf("include %q: %v", v.text, err), "")
+		return nil
+	}
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), ".") && e.Type().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	var out []*node
+	for _, nm := range names {
+		out = append(out, p.includeFile(v, filepath.Join(target, nm), filepath.Join(abs, nm))...)
+	}
+	return out
+}
+
+func (p *parser) includeFile(v *rawVal, name, abs string) []*node {
+	inc := p.inc
+	if i := slices.Index(inc.stack, abs); i >= 0 {
+		chain := strings.Join(append(slices.Clone(inc.stack[i:]), abs), " -> ")
+		p.errs.add(v.src, "include cycle: "+chain, "remove one of these includes")
+		return nil
+	}
+	if len(inc.stack) >= maxIncludeDepth || inc.files >= maxIncludeFiles {
+		p.errs.add(v.src, fmt.Sprintf("includes nested deeper than %d or more than %d files", maxIncludeDepth, maxIncludeFiles), "")
+		return nil
+	}
+	if st, err := os.Stat(abs); err == nil && (!st.Mode().IsRegular() || st.Size() > maxFileSize) {
+		p.errs.add(v.src, fmt.Sprintf("include %q: not a regular file of at most %d bytes", name, maxFileSize), "")
+		return nil
+	}
+	src, err := inc.read(abs)
+	if err != nil {
+		p.errs.add(v.src, fmt.Sprintf("include %q: %v", name, err), "")
+		return nil
+	}
+	inc.files++
+	inc.stack = append(inc.stack, abs)
+	defer func() { inc.stack = inc.stack[:len(inc.stack)-1] }()
+	return parseFile(name, src, inc, p.errs)
+}
