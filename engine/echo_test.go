@@ -27,3 +27,36 @@ func TestEchoBasic(t *testing.T) {
 		eventually(t, 2e9, "conn closed", func() bool { return openConns(e) == 0 })
 	})
 }
+
+func TestIPv6Listen(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newEngine(t, backend, 2, nil)
+		s := tcpSpec("v6", "[::1]:0", &echo.Factory{})
+		s.V6Only = true
+		apply(t, e, 1, s)
+		addr := addrOf(t, e, "v6")
+		c := dial(t, "tcp", addr)
+		c.send(t, "six\n")
+		if got := c.line(t); got != "six" {
+			t.Fatalf("got %q", got)
+		}
+		cs := e.Conns()
+		if len(cs) != 1 || cs[0].Peer != c.LocalAddr().String() {
+			t.Fatalf("conns %+v, client %s", cs, c.LocalAddr())
+		}
+	})
+}
+
+// TestWildcardsCoexist: the IPv4 and the v6-only IPv6 wildcard on one port.
+func TestWildcardsCoexist(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newEngine(t, backend, 2, nil)
+		p := freePort(t)
+		f := &echo.Factory{}
+		v6 := tcpSpec("v6", "[::]:"+p, f)
+		v6.V6Only = true
+		apply(t, e, 1, tcpSpec("v4", "0.0.0.0:"+p, f), v6)
+		ping(t, "tcp", "127.0.0.1:"+p)
+		ping(t, "tcp", "[::1]:"+p)
+	})
+}

@@ -22,6 +22,7 @@ type worker struct {
 	inMu  sync.Mutex
 	inbox []func(*worker)
 	spare []func(*worker)
+	dead  bool // the loop has exited; guarded by inMu
 
 	nconns atomic.Int64 // read by Shutdown
 	exit   bool
@@ -99,6 +100,9 @@ func (w *worker) run(ready chan<- error) {
 		w.b.poll(int64(time.Millisecond))
 		w.runInbox()
 	}
+	w.inMu.Lock()
+	w.dead = true
+	w.inMu.Unlock()
 	w.b.close()
 }
 
@@ -110,6 +114,10 @@ func (w *worker) tick() {
 // post runs fn on the worker thread at its next loop turn.
 func (w *worker) post(fn func(*worker)) {
 	w.inMu.Lock()
+	if w.dead { // a late Host.Go result: the worker and its eventfd are gone
+		w.inMu.Unlock()
+		return
+	}
 	first := len(w.inbox) == 0
 	w.inbox = append(w.inbox, fn)
 	w.inMu.Unlock()
