@@ -45,6 +45,20 @@ type credCache struct {
 	log *slog.Logger
 }
 
+// dictGet looks key up case-insensitively (configuration keys are written
+// in any case).
+func dictGet(d map[string]string, key string) string {
+	if v, ok := d[key]; ok {
+		return v
+	}
+	for k, v := range d {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return ""
+}
+
 // authFilePath turns uri = "file:///etc/x" or a bare path into a path.
 func authFilePath(uri string) string {
 	return strings.TrimPrefix(uri, "file://")

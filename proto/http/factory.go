@@ -76,8 +76,8 @@ func (f *Factory) NewSession(c *proto.ConnInfo, h proto.Host) proto.Session {
 		s.auth = authOpen
 	default:
 		s.auth = authBasic
-		if d := p.Dict("authplainparameters"); d != nil {
-			s.users = f.creds.get(authFilePath(d["uri"]), h.Now())
+		if uri := dictGet(p.Dict("authplainparameters"), "uri"); uri != "" {
+			s.users = f.creds.get(authFilePath(uri), h.Now())
 		}
 	}
 	s.reset()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	nethttp "net/http"
 	"strings"
 	"testing"
@@ -46,6 +47,7 @@ func testPolicy(o opts) *config.Policy {
 func testFactory() *Factory {
 	return NewFactory(FactoryOptions{
 		Hostname: "mx.example",
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Summary: func() map[string]any {
 			return map[string]any{"ReceivedMessages": 7, "Uptime": 42, "InboundConcurrency": 1, "Zeta": "z"}
 		},
