@@ -95,6 +95,7 @@ func parse(name, baseDir string, src []byte, read reader) (*Config, error) {
 	inc := &includer{read: read}
 	if abs, err := filepath.Abs(name); err == nil && read != nil {
 		inc.stack = append(inc.stack, abs)
+		inc.names = append(inc.names, name)
 	}
 	nodes := parseFile(name, src, inc, errs)
 	b := &builder{baseDir: baseDir, errs: errs}

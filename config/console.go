@@ -10,7 +10,7 @@ import (
 // an optional option name.
 type target struct {
 	chain  []*scope // root first
-	option string  // "" when the path ends at a scope
+	option string   // "" when the path ends at a scope
 }
 
 func (t *target) sc() *scope { return t.chain[len(t.chain)-1] }

@@ -60,6 +60,7 @@ type parser struct {
 type includer struct {
 	read  reader
 	stack []string // absolute paths of the files being parsed
+	names []string // the same files as named to the user
 	files int
 }
 
@@ -277,7 +278,10 @@ func (p *parser) include(v *rawVal) []*node {
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		p.errs.add(v.src, fmt.Sprintf("include %q: %v", v.text, err), "check the path; it is relative to the including file")
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err
+		}
+		p.errs.add(v.src, fmt.Sprintf("include %q (%s): %v", v.text, target, err), "check the path; it is relative to the including file")
 		return nil
 	}
 	if !st.IsDir() {
@@ -305,7 +309,7 @@ func (p *parser) include(v *rawVal) []*node {
 func (p *parser) includeFile(v *rawVal, name, abs string) []*node {
 	inc := p.inc
 	if i := slices.Index(inc.stack, abs); i >= 0 {
-		chain := strings.Join(append(slices.Clone(inc.stack[i:]), abs), " -> ")
+		chain := strings.Join(append(slices.Clone(inc.names[i:]), name), " -> ")
 		p.errs.add(v.src, "include cycle: "+chain, "remove one of these includes")
 		return nil
 	}
@@ -324,6 +328,10 @@ func (p *parser) includeFile(v *rawVal, name, abs string) []*node {
 	}
 	inc.files++
 	inc.stack = append(inc.stack, abs)
-	defer func() { inc.stack = inc.stack[:len(inc.stack)-1] }()
+	inc.names = append(inc.names, name)
+	defer func() {
+		inc.stack = inc.stack[:len(inc.stack)-1]
+		inc.names = inc.names[:len(inc.names)-1]
+	}()
 	return parseFile(name, src, inc, p.errs)
 }

@@ -63,6 +63,9 @@ func typed(d *optDef, rv *rawVal) (*Value, error) {
 	}
 	v.Raw = rv.text
 	if err := scalar(d, v, rv.text); err != nil {
+		if len(d.Enum) > 0 {
+			return nil, fmt.Errorf("option %s wants one of %s; got %q", d.Name, enumText(d), rv.text)
+		}
 		return nil, fmt.Errorf("option %s wants %s, got %q%s", d.Name, d.Kind, rv.text, err.Error())
 	}
 	return v, nil
@@ -75,7 +78,7 @@ func scalar(d *optDef, v *Value, s string) error {
 	switch d.Kind {
 	case KindString:
 		if len(d.Enum) > 0 && !inEnum(d, s) {
-			return fmt.Errorf(" (one of %s)", enumText(d))
+			return bad
 		}
 	case KindInt:
 		n, err := strconv.ParseInt(s, 10, 64)
