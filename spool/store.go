@@ -121,6 +121,9 @@ func (s *Store) Writer(worker int) *Writer {
 // have a batch in flight, and no other method may run or follow.
 func (s *Store) Close() error {
 	s.bg.Wait()
+	for _, w := range s.writers {
+		w.dropSpare()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

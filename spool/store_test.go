@@ -84,7 +84,7 @@ func TestAckRemovesSegmentsAndSurvivesRestart(t *testing.T) {
 		}
 	}
 	s.Close()
-	s = openT(t, dir, Options{Workers: 1})
+	s = openT(t, dir, Options{ReadOnly: true})
 	defer s.Close()
 	if s.Len() != 0 || len(segFiles(t, dir, ".seg")) != 0 || len(segFiles(t, dir, ".ack")) != 0 {
 		t.Fatalf("all acked: Len %d, files %v %v", s.Len(), segFiles(t, dir, ".seg"), segFiles(t, dir, ".ack"))

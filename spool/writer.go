@@ -3,6 +3,7 @@ package spool
 import (
 	"encoding/binary"
 	"io"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -30,6 +31,17 @@ type Writer struct {
 
 	ctr *counters
 	lim limiter
+
+	// The next segment is created off the worker's thread (file create,
+	// header sync, directory sync take milliseconds): once the current one
+	// is half full, or at start.
+	spare     chan spareSeg
+	preparing bool
+}
+
+type spareSeg struct {
+	g   *segment
+	err error
 }
 
 // staging is an encoded, not yet durable run of records.
@@ -57,7 +69,24 @@ type Batch struct {
 }
 
 func newWriter(s *Store, worker int) *Writer {
-	return &Writer{s: s, worker: worker, ids: newIDGen(worker, s.nonce), ctr: new(counters)}
+	w := &Writer{s: s, worker: worker, ids: newIDGen(worker, s.nonce), ctr: new(counters),
+		spare: make(chan spareSeg, 1)}
+	w.prepare()
+	return w
+}
+
+// prepare starts creating the next segment in the background.
+func (w *Writer) prepare() {
+	if w.preparing {
+		return
+	}
+	w.preparing = true
+	w.s.bg.Add(1)
+	go func() {
+		defer w.s.bg.Done()
+		g, err := w.s.newSegment(w.worker)
+		w.spare <- spareSeg{g, err}
+	}()
 }
 
 // Stage encodes a record into the staging buffer and returns its ID. The
@@ -114,10 +143,34 @@ func (w *Writer) needRotate() bool {
 		(w.off > segHeaderSize && w.off+int64(len(w.stage.buf)) > w.s.opt.SegmentSize)
 }
 
+// dropSpare removes a prepared segment that was never used.
+func (w *Writer) dropSpare() {
+	if !w.preparing {
+		return
+	}
+	w.preparing = false
+	sp := <-w.spare
+	if sp.g == nil {
+		return
+	}
+	w.s.mu.Lock()
+	delete(w.s.segs, sp.g.seq)
+	w.s.mu.Unlock()
+	sp.g.f.Close()
+	os.Remove(sp.g.path)
+}
+
 // rotate moves to a new segment. If that fails, a full but sound segment
 // keeps taking records; otherwise the batch fails through pendErr.
 func (w *Writer) rotate() {
-	g, err := w.s.newSegment(w.worker)
+	var g *segment
+	var err error
+	if w.preparing { // usually ready long ago; else waiting is no worse than creating
+		sp := <-w.spare
+		w.preparing, g, err = false, sp.g, sp.err
+	} else {
+		g, err = w.s.newSegment(w.worker)
+	}
 	if err != nil {
 		if w.seg == nil || w.broken {
 			w.pendErr = err
@@ -171,6 +224,9 @@ func (w *Writer) End(b Batch, written int, err error) error {
 	w.seg.live += len(f.recs)
 	w.s.mu.Unlock()
 	w.off = w.flightOff + int64(len(f.buf))
+	if w.off > w.s.opt.SegmentSize/2 {
+		w.prepare()
+	}
 	w.ctr.commit(len(f.recs), len(f.buf), time.Since(w.begun))
 	return nil
 }
