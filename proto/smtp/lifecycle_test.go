@@ -37,7 +37,7 @@ func TestNoAnswerBeforeResume(t *testing.T) {
 	if a != proto.Suspend || n != len(tx1) || strings.Contains(string(out), "250 OK ") || len(h.Submitted) != 1 {
 		t.Fatalf("n=%d a=%v out=%q", n, a, out)
 	}
-	if k, _, a := s.Feed(in[n:], nil); k != 0 || a != proto.Suspend {
+	if k, _, a := s.Feed(in[n:], nil); k != 0 || a != proto.Continue {
 		t.Fatalf("fed while suspended: %d %v", k, a)
 	}
 	out, a = s.Resume(proto.Result{ID: "ID1"}, nil)

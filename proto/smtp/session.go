@@ -85,8 +85,8 @@ func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
 			k, out, a = s.feedData(in[n:], out)
 		case stBDAT:
 			k, out, a = s.feedBDAT(in[n:], out)
-		case stWait:
-			return n, out, proto.Suspend
+		case stWait: // the engine does not feed a suspended session
+			return n, out, proto.Continue
 		default: // stTLSWait (plaintext after the switch: engine error), stDone
 			return len(in), out, proto.Close
 		}
@@ -127,8 +127,14 @@ func (s *session) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 		s.bad = 0
 	}
 	s.resetTx()
+	if cap(s.buf) > keepBuf {
+		s.buf = nil // do not hold a big message's memory for the session's life
+	}
 	return out, proto.Continue
 }
+
+// keepBuf is the largest message buffer kept between messages.
+const keepBuf = 1 << 20
 
 // Timeout is Idle_Time.
 func (s *session) Timeout() time.Duration { return s.set.idle }
