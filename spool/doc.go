@@ -8,7 +8,9 @@
 // that has acknowledgements an ack file of the same name ending ".ack".
 // Each Writer appends to its own segment and starts a new one (fresh seq)
 // once it would pass Options.SegmentSize, and on every start: recovered
-// segments are never appended to.
+// segments are never appended to. The next segment is created (header
+// and directory entry synced) in the background, so rotation on the
+// worker's thread is only a swap.
 //
 // # Segment format (all integers little-endian)
 //
@@ -69,5 +71,7 @@
 //
 // Stage copies env and data before returning. Batch.Buf belongs to the
 // Writer and must not change until End; the engine may hand it to the
-// kernel meanwhile. A Record from Read or Iter is the caller's own copy.
+// kernel meanwhile. The Writer reuses two staging buffers (staging and in
+// flight), so the steady state allocates nothing; one above 8 MiB is
+// dropped after its batch. A Record from Read or Iter is the caller's own copy.
 package spool

@@ -57,6 +57,9 @@ type pending struct {
 	size int
 }
 
+// maxKeptBuffer is the largest staging buffer kept for reuse.
+const maxKeptBuffer = 8 << 20
+
 // Batch is the staged records taken by Begin: Buf is to be written at Off
 // in the file Fd and then fdatasynced. Buf belongs to the Writer and must
 // stay unmodified until End. Fd is -1 if no segment could be opened; the
@@ -204,7 +207,12 @@ func (w *Writer) End(b Batch, written int, err error) error {
 	}
 	w.inFlight = false
 	f := &w.flight
-	defer func() { f.buf, f.recs = f.buf[:0], f.recs[:0] }()
+	defer func() {
+		f.buf, f.recs = f.buf[:0], f.recs[:0]
+		if cap(f.buf) > maxKeptBuffer { // one huge message must not pin its buffer
+			f.buf = nil
+		}
+	}()
 	if len(f.recs) == 0 {
 		return nil
 	}
