@@ -1,0 +1,143 @@
+package control
+
+import "bytes"
+
+// op is one console command.
+type op uint8
+
+const (
+	opNone op = iota
+	opConfigGet
+	opConfigEval
+	opConfigSet
+	opConfigUnset
+	opConfigShow
+	opConfigShowRecurse
+	opConfigReload
+	opSummary
+	opSummaryReset
+	opShowInbound
+	opCount
+	opListeners
+	opPeer
+	opVersion
+	opPID
+	opHelp
+	opShutdown
+	opQuit
+	opAuthLogin
+)
+
+// command is one parsed request. args index the lexer's tokens and stay
+// valid until the next line is split.
+type command struct {
+	op   op
+	json bool
+	args []token // operands after the command words
+	val  []token // opConfigSet: the value tokens (a word, or ( ... ), or [ ... ])
+	bits int     // opCount
+}
+
+// parser turns a line into a command without allocating once warm.
+type parser struct {
+	lx  lexer
+	err []byte // the "failed" body of the last refused line
+}
+
+func (p *parser) word(t token, w string) bool {
+	return t.kind == tWord && !t.quoted && bytes.EqualFold(p.lx.text(t), []byte(w))
+}
+
+func (p *parser) fail(parts ...string) bool {
+	p.err = p.err[:0]
+	for _, s := range parts {
+		p.err = append(p.err, s...)
+	}
+	p.err = append(p.err, '\n')
+	return false
+}
+
+// failTok is fail with the text of t quoted in the middle.
+func (p *parser) failTok(pre string, t token, post string) bool {
+	p.err = append(append(p.err[:0], pre...), '\'')
+	p.err = append(append(p.err, p.lx.text(t)...), '\'')
+	p.err = append(append(p.err, post...), '\n')
+	return false
+}
+
+// parse splits and parses line. ok false means p.err holds the answer; a
+// blank line gives op == opNone and ok true (it is not answered).
+func (p *parser) parse(line []byte) (c command, ok bool) {
+	if !p.lx.split(line) {
+		return c, p.fail(p.lx.err)
+	}
+	t := p.lx.toks
+	if len(t) > 0 && p.word(t[0], "json") {
+		c.json, t = true, t[1:]
+		if len(t) == 0 {
+			return c, p.fail("'json' needs a command after it, e.g. 'json summary'")
+		}
+	}
+	if len(t) == 0 {
+		return c, true
+	}
+	if t[0].kind != tWord {
+		return c, p.fail("a command starts with a word; try 'help'")
+	}
+	for _, e := range table {
+		if p.word(t[0], e.name) {
+			return c, e.parse(p, &c, t[1:])
+		}
+	}
+	if p.word(t[0], "xml") {
+		return c, p.fail("sluice answers 'json <command>' instead of 'xml <command>'")
+	}
+	return c, p.failTok("Unknown command ", t[0], "; try 'help'")
+}
+
+type entry struct {
+	name  string
+	parse func(p *parser, c *command, t []token) bool
+}
+
+// table lists the top-level commands; help.go documents each.
+var table []entry
+
+func init() {
+	table = []entry{
+		{"config", (*parser).config},
+		{"summary", (*parser).summary},
+		{"show", (*parser).show},
+		{"count", (*parser).count},
+		{"listeners", fixed(opListeners, "listeners")},
+		{"peer", (*parser).peer},
+		{"version", fixed(opVersion, "version")},
+		{"pid", fixed(opPID, "pid")},
+		{"help", (*parser).help},
+		{"shutdown", fixed(opShutdown, "shutdown")},
+		{"quit", fixed(opQuit, "quit")},
+		{"exit", fixed(opQuit, "exit")},
+		{"auth", (*parser).auth},
+	}
+}
+
+// fixed parses a command that takes no operands.
+func fixed(o op, name string) func(*parser, *command, []token) bool {
+	return func(p *parser, c *command, t []token) bool {
+		if len(t) > 0 {
+			return p.fail("'", name, "' takes no arguments")
+		}
+		c.op = o
+		return true
+	}
+}
+
+// words reports whether every token is a word.
+func words(t []token) bool {
+	for _, x := range t {
+		if x.kind != tWord {
+			return false
+		}
+	}
+	return true
+}
