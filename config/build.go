@@ -9,6 +9,7 @@ import (
 type builder struct {
 	baseDir string
 	errs    *Errors
+	peers   map[*scope]map[string]*scope // Peer children by prefix, for duplicate checks
 }
 
 func (b *builder) build(nodes []*node) *scope {
@@ -115,12 +116,19 @@ func (b *builder) peer(parent *scope, n *node) {
 		b.errs.add(n.inst.src, err.Error(), "")
 		return
 	}
-	if old := parent.child(lvPeer, p.String()); old != nil {
+	if b.peers == nil {
+		b.peers = map[*scope]map[string]*scope{}
+	}
+	if b.peers[parent] == nil {
+		b.peers[parent] = map[string]*scope{}
+	}
+	if old := b.peers[parent][p.String()]; old != nil {
 		b.errs.add(n.src, fmt.Sprintf("Peer %s is already declared in this scope at %s", p, old.src), "merge the two Peer scopes")
 		return
 	}
 	sc := &scope{lv: lvPeer, kind: parent.kind, tm: parent.tm, name: n.inst.text, key: p.String(), prefix: p, src: n.src}
 	sc.path = childPath(parent, "Peer", sc.key)
+	b.peers[parent][sc.key] = sc
 	parent.kids = append(parent.kids, sc)
 	b.body(sc, n.body)
 }

@@ -50,7 +50,8 @@ type reader func(path string) ([]byte, error)
 // parser turns tokens into nodes, expanding includes as it goes.
 type parser struct {
 	lx    *lexer
-	buf   []token // lookahead
+	buf   [3]token // lookahead, buf[:nbuf]
+	nbuf  int
 	errs  *Errors
 	inc   *includer
 	depth int
@@ -78,16 +79,19 @@ func parseFile(name string, src []byte, inc *includer, errs *Errors) []*node {
 	return out
 }
 
+// peek returns the token i ahead (i < 3) without consuming it.
 func (p *parser) peek(i int) token {
-	for len(p.buf) <= i {
-		p.buf = append(p.buf, p.lx.next())
+	for p.nbuf <= i {
+		p.buf[p.nbuf] = p.lx.next()
+		p.nbuf++
 	}
 	return p.buf[i]
 }
 
 func (p *parser) take() token {
 	t := p.peek(0)
-	p.buf = p.buf[1:]
+	copy(p.buf[:], p.buf[1:p.nbuf])
+	p.nbuf--
 	return t
 }
 
