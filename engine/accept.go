@@ -68,7 +68,13 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 	ct.Active.Add(1)
 	l.open.Add(1)
 	w.nconns.Add(1)
+	c.tlsCfg = spec.TLS
+	c.info.TLS = spec.UseSSL && spec.TLS != nil
 	c.sess = spec.Factory.NewSession(&c.info, c)
+	if c.info.TLS {
+		w.onDetached(c) // implicit TLS: the fd never joins the loop
+		return
+	}
 	if err := w.b.open(c); err != nil {
 		c.torn, c.reason = true, proto.CloseError
 		closeFd(fd)

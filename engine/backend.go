@@ -22,6 +22,8 @@ import (
 //     possibly with n < len(b) (the worker sends the rest).
 //   - teardown shuts c down; w.onGone(c) follows once no operation on c is in
 //     flight and the fd is closed.
+//   - detach stops all I/O on c.fd without closing it; w.onDetached(c)
+//     follows once nothing is in flight (the fd then moves to TLS).
 //   - commit writes and fdatasyncs a spool batch; w.onCommitted follows.
 //   - poll waits up to timeout ns (-1: until something happens) and
 //     dispatches what completed; wake makes a poll return, from any goroutine.
@@ -33,6 +35,7 @@ type backend interface {
 	resumeRead(c *conn)
 	send(c *conn, b []byte)
 	teardown(c *conn)
+	detach(c *conn)
 	commit(b SpoolBatch)
 	poll(timeout int64) error
 	wake()

@@ -42,6 +42,7 @@ type epollBackend struct {
 	ready    []*conn
 	sent     []sentEv
 	gone     []*conn
+	moved    []*conn // detached, to hand over
 	spare    []*conn
 	commitCh chan SpoolBatch
 }
@@ -109,6 +110,12 @@ func (b *epollBackend) teardown(c *conn) {
 	closeFd(c.fd) // also leaves the epoll set: the fd is never dup'ed
 	c.ep.pend = nil
 	b.gone = append(b.gone, c)
+}
+
+func (b *epollBackend) detach(c *conn) {
+	unix.EpollCtl(b.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+	c.ep.pend = nil
+	b.moved = append(b.moved, c)
 }
 
 func (b *epollBackend) commit(sb SpoolBatch) {

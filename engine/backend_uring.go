@@ -40,6 +40,8 @@ type uringConn struct {
 	recv      bool // a multishot recv is armed
 	cancelled bool // a cancel for it is in flight
 	ops       int  // operations in flight on the fd
+	detach    bool // moving to TLS: hand over once ops is 0
+	moved     bool // handed over
 }
 
 type uringBackend struct {
@@ -50,7 +52,7 @@ type uringBackend struct {
 	evbuf  [8]byte // read target of the armed eventfd read; lives with the backend
 	rearm  []*conn
 	gone   []*conn
-	closed []*conn // torn down, waiting for their last completion
+	moved  []*conn // detached, to hand over
 	spoolN int     // spool completions still expected
 	spoolW int
 	spoolE error
@@ -176,6 +178,17 @@ func (b *uringBackend) teardown(c *conn) {
 	unix.Shutdown(c.fd, unix.SHUT_RDWR)
 }
 
+// detach cancels the recv; the fd is handed over when nothing is in flight.
+func (b *uringBackend) detach(c *conn) {
+	c.ur.detach = true
+	if c.ur.ops == 0 {
+		c.ur.moved = true
+		b.moved = append(b.moved, c)
+		return
+	}
+	b.pauseRead(c)
+}
+
 // commit issues the linked write + fdatasync of a spool batch.
 func (b *uringBackend) commit(sb SpoolBatch) {
 	s := b.sqe()
@@ -196,7 +209,7 @@ func (b *uringBackend) close() {
 
 // poll submits everything queued and waits in the same io_uring_enter.
 func (b *uringBackend) poll(timeout int64) error {
-	if len(b.rearm) > 0 || len(b.gone) > 0 {
+	if len(b.rearm) > 0 || len(b.gone) > 0 || len(b.moved) > 0 {
 		timeout = 0
 	}
 	var err error
@@ -220,7 +233,7 @@ func (b *uringBackend) poll(timeout int64) error {
 	}
 	for i, c := range b.rearm {
 		b.rearm[i] = nil
-		if !c.torn && c.readOn && !c.ur.recv {
+		if !c.torn && c.readOn && !c.ur.recv && !c.ur.detach {
 			b.armRecv(c)
 		}
 	}
@@ -231,5 +244,11 @@ func (b *uringBackend) poll(timeout int64) error {
 		b.w.onGone(c)
 	}
 	b.gone = b.gone[:0]
+	for i := 0; i < len(b.moved); i++ {
+		c := b.moved[i]
+		b.moved[i] = nil
+		b.w.onDetached(c)
+	}
+	b.moved = b.moved[:0]
 	return nil
 }

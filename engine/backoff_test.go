@@ -16,7 +16,7 @@ func TestAcceptEMFILE(t *testing.T) {
 		e := newEngine(t, backend, 1, nil)
 		apply(t, e, 1, tcpSpec("echo", "127.0.0.1:0", &echo.Factory{}))
 		ap := netip.MustParseAddrPort(addrOf(t, e, "echo"))
-		const n = 10
+		const n = 40
 		var socks []int
 		for i := 0; i < n; i++ { // client fds exist before the limit drops
 			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)

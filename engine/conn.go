@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"crypto/tls"
 	"errors"
 	"time"
 
@@ -24,32 +25,37 @@ const (
 
 // conn is one accepted connection. It is owned by its worker's thread.
 type conn struct {
-	w        *worker
-	slot     uint32
-	gen      uint32
-	fd       int
-	l        *listen
-	ctrs     *ListenCounters
-	info     proto.ConnInfo
-	sess     proto.Session
-	idle     time.Duration // policy Idle_Time, used when the session names no timeout
-	caps     [2]*budget
-	in       []byte // input the session has not consumed yet
-	out      []byte // output; out[sendOff:] is unsent
-	sendOff  int
-	sending  bool
-	flight   []byte // the buffer of the send in flight, kept reachable until its completion
-	readOn   bool   // the back end is delivering input
-	eof      bool
-	closing  bool // CloseAfterFlush: finish output, then close
-	torn     bool // teardown started; no session call after this
-	reason   proto.CloseReason
-	pend     []pendOp // Submit/Go results owed to the session, in call order
-	seq      uint64
-	deadline int64 // worker clock ns; 0 = no idle limit
-	tl       timerLink
-	ep       epollConn
-	ur       uringConn
+	w          *worker
+	slot       uint32
+	gen        uint32
+	fd         int
+	l          *listen
+	ctrs       *ListenCounters
+	info       proto.ConnInfo
+	sess       proto.Session
+	idle       time.Duration // policy Idle_Time, used when the session names no timeout
+	caps       [2]*budget
+	in         []byte // input the session has not consumed yet
+	out        []byte // output; out[sendOff:] is unsent
+	sendOff    int
+	sending    bool
+	flight     []byte // the buffer of the send in flight, kept reachable until its completion
+	readOn     bool   // the back end is delivering input
+	eof        bool
+	closing    bool // CloseAfterFlush: finish output, then close
+	tlsCfg     *tls.Config
+	tlsWait    bool      // StartTLS: flushing, then the fd leaves the loop
+	tlsCleared bool      // input pipelined behind STARTTLS was discarded
+	detaching  bool      // the back end is letting go of the fd
+	tls        *tlsState // set once the connection runs on its TLS goroutine
+	torn       bool      // teardown started; no session call after this
+	reason     proto.CloseReason
+	pend       []pendOp // Submit/Go results owed to the session, in call order
+	seq        uint64
+	deadline   int64 // worker clock ns; 0 = no idle limit
+	tl         timerLink
+	ep         epollConn
+	ur         uringConn
 }
 
 type pendOp struct {
@@ -59,7 +65,7 @@ type pendOp struct {
 }
 
 func (w *worker) canFeed(c *conn) bool {
-	return !c.torn && !c.closing && len(c.pend) == 0 && len(c.out)-c.sendOff <= highWater
+	return !c.torn && !c.closing && !c.tlsWait && len(c.pend) == 0 && len(c.out)-c.sendOff <= highWater
 }
 
 // act applies a session's Action; false means the connection is torn down.
@@ -74,8 +80,12 @@ func (w *worker) act(c *conn, a proto.Action, progress bool) bool {
 	case proto.CloseAfterFlush:
 		c.closing = true
 	case proto.StartTLS:
-		w.e.log.Warn("engine: StartTLS is not supported on this transport; closing", "conn", c.info.ID)
-		c.closing = true
+		if c.tlsCfg == nil || c.info.TLS {
+			w.e.log.Warn("engine: StartTLS without a TLS config on this Listen (or twice); closing", "conn", c.info.ID)
+			c.closing = true
+		} else {
+			c.tlsWait = true
+		}
 	default:
 		w.closeConn(c, proto.CloseProtocol)
 		return false
@@ -202,8 +212,14 @@ func (w *worker) feedBuffered(c *conn) {
 
 // settle starts output, finishes closes and sets read interest.
 func (w *worker) settle(c *conn) {
-	if c.torn {
+	if c.torn || c.detaching {
 		return
+	}
+	if c.tlsWait && !c.tlsCleared {
+		// Plaintext pipelined behind STARTTLS must not reach the TLS
+		// session (command injection, RFC 3207 §6): drop it. What arrives
+		// from now on is the client's TLS handshake.
+		c.in, c.tlsCleared = c.in[:0], true
 	}
 	unsent := len(c.out) - c.sendOff
 	if !c.sending && unsent > 0 {
@@ -218,6 +234,11 @@ func (w *worker) settle(c *conn) {
 			return
 		case c.eof:
 			w.closeConn(c, proto.CloseClient)
+			return
+		case c.tlsWait:
+			c.detaching, c.readOn = true, false
+			w.wheel.cancel(c)
+			w.b.detach(c)
 			return
 		}
 	}
@@ -292,6 +313,10 @@ func (w *worker) onTimer(c *conn) {
 
 // closeConn starts the teardown; onGone finishes it.
 func (w *worker) closeConn(c *conn, r proto.CloseReason) {
+	if c.tls != nil {
+		c.tls.abort(r) // the TLS goroutine ends and reports back
+		return
+	}
 	if c.torn {
 		return
 	}

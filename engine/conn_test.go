@@ -214,7 +214,7 @@ func TestSlowloris(t *testing.T) {
 		if took < 250*time.Millisecond || took > 2*time.Second {
 			t.Fatalf("reaped after %v, want about 300ms", took)
 		}
-		eventually(t, time.Second, "idle close counted", func() bool { return f.Closed[proto.CloseIdle].Load() == 1 })
+		eventually(t, 5*time.Second, "idle close counted", func() bool { return f.Closed[proto.CloseIdle].Load() == 1 })
 		if openConns(e) != 1 {
 			t.Fatalf("the busy connection should stay open: %d open", openConns(e))
 		}

@@ -73,6 +73,17 @@
 // read target inside the back end. A Session's in slice is valid only during
 // Feed; out is the connection's and may be reallocated by the session.
 //
-// TLS (StartTLS, Use_SSL) is not implemented yet: a StartTLS action closes
-// the connection after the flush, with a log line.
+// # TLS
+//
+// TLS runs off the event loop (tls.go). On a StartTLS action the "220
+// ready" line is flushed, input pipelined behind STARTTLS is discarded
+// (RFC 3207 command injection), and the back end lets go of the fd (epoll:
+// EPOLL_CTL_DEL; io_uring: the recv is cancelled and the hand-over waits for
+// its last completion). On a UseSSL Listen this happens at accept. The fd
+// then moves to a goroutine: crypto/tls over net.FileConn (the only place an
+// engine connection meets Go's netpoller), driving the same Session with
+// Feed/Resume and blocking writes. Submit is posted to the worker's inbox, so
+// TLS messages join the worker's group commit; results come back through a
+// mutex-guarded queue. The worker keeps the slot, caps and counters until the
+// goroutine reports the close; the shutdown deadline closes the net.Conn.
 package engine

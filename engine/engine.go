@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,6 +48,8 @@ type ListenSpec struct {
 	SendBuf  int // 0 = OS default
 	Peers    PeerTable
 	Factory  proto.Factory
+	TLS      *tls.Config // for StartTLS and UseSSL; nil = no TLS on this Listen
+	UseSSL   bool        // implicit TLS from the first byte (Use_SSL); needs TLS
 }
 
 // Spec is the full set of Listens of one config generation.

@@ -8,7 +8,7 @@ import (
 // results. Work that stays possible (a connection still readable after its
 // read quota) keeps the next wait at zero.
 func (b *epollBackend) poll(timeout int64) error {
-	if len(b.ready) > 0 || len(b.sent) > 0 || len(b.gone) > 0 {
+	if b.busy() {
 		timeout = 0
 	}
 	ms := -1
@@ -24,7 +24,7 @@ func (b *epollBackend) poll(timeout int64) error {
 	for i := 0; i < n; i++ {
 		b.dispatch(&b.evs[i])
 	}
-	for round := 0; round < 4 && (len(b.ready) > 0 || len(b.sent) > 0 || len(b.gone) > 0); round++ {
+	for round := 0; round < 4 && b.busy(); round++ {
 		ready := b.ready
 		b.ready = b.spare[:0]
 		for i, c := range ready {
@@ -45,8 +45,18 @@ func (b *epollBackend) poll(timeout int64) error {
 			b.w.onGone(c)
 		}
 		b.gone = b.gone[:0]
+		for i := 0; i < len(b.moved); i++ {
+			c := b.moved[i]
+			b.moved[i] = nil
+			b.w.onDetached(c)
+		}
+		b.moved = b.moved[:0]
 	}
 	return nil
+}
+
+func (b *epollBackend) busy() bool {
+	return len(b.ready) > 0 || len(b.sent) > 0 || len(b.gone) > 0 || len(b.moved) > 0
 }
 
 func (b *epollBackend) dispatch(ev *unix.EpollEvent) {

@@ -155,3 +155,7 @@ func openConns(e *Engine) int64 { return e.openConns() }
 func goroutines() int { return runtime.NumGoroutine() }
 
 var _ = fmt.Sprintf
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}

@@ -10,14 +10,24 @@ import (
 // session, on the worker's thread.
 
 func (c *conn) Submit(m *proto.Message) {
-	c.w.submit(c, c.push(), m)
+	seq := c.push()
+	if c.tls != nil { // called on the TLS goroutine: staging is the worker's
+		c.w.post(func(w *worker) { w.submit(c, seq, m) })
+		return
+	}
+	c.w.submit(c, seq, m)
 }
 
 func (c *conn) Generation() uint64 { return c.w.e.gen.Load() }
 
 func (c *conn) ShuttingDown() bool { return c.w.e.down.Load() }
 
-func (c *conn) Now() time.Time { return c.w.now }
+func (c *conn) Now() time.Time {
+	if c.tls != nil {
+		return time.Now()
+	}
+	return c.w.now
+}
 
 // Go runs fn off the worker; its result comes back through the inbox.
 func (c *conn) Go(fn func() (string, error)) {
@@ -52,6 +62,10 @@ func (w *worker) resolveLater(c *conn, seq uint64, r proto.Result) {
 // resolve records a result and resumes the session with every result that
 // is now due in call order.
 func (w *worker) resolve(c *conn, seq uint64, r proto.Result) {
+	if c.tls != nil {
+		c.tls.deliver(seq, r)
+		return
+	}
 	for i := range c.pend {
 		if c.pend[i].seq == seq {
 			c.pend[i].done, c.pend[i].res = true, r
@@ -76,6 +90,11 @@ func (w *worker) resolve(c *conn, seq uint64, r proto.Result) {
 // onGone finishes a teardown: the fd is closed and nothing is in flight.
 func (w *worker) onGone(c *conn) {
 	c.sess.Closed(c.reason)
+	w.release(c)
+}
+
+// release gives back what the connection held: caps, counters, its slot.
+func (w *worker) release(c *conn) {
 	for _, b := range c.caps {
 		if b != nil {
 			b.give()

@@ -47,7 +47,7 @@ type ConnState struct {
 	Listener string
 	Listen   string
 	Peer     string
-	State    string // "reading", "writing", "waiting" (on the spool), "closing"
+	State    string // "reading", "writing", "waiting" (on the spool), "closing", "tls"
 	Since    time.Time
 }
 
@@ -78,6 +78,8 @@ func (w *worker) snapshot() []ConnState {
 		}
 		st := "reading"
 		switch {
+		case c.tls != nil:
+			st = "tls" // the TLS goroutine owns the rest of its state
 		case c.torn || c.closing:
 			st = "closing"
 		case len(c.pend) > 0:

@@ -104,10 +104,16 @@ func (b *uringBackend) received(cq *ring.CQE, slot, gen uint32) {
 }
 
 // maybeGone closes a torn-down connection once nothing is in flight on it.
+// A detaching one is handed over instead.
 func (b *uringBackend) maybeGone(c *conn) {
-	if c.torn && c.ur.ops == 0 && c.fd >= 0 {
+	switch {
+	case c.ur.ops != 0 || c.fd < 0:
+	case c.torn:
 		closeFd(c.fd)
 		c.fd = -1
 		b.gone = append(b.gone, c)
+	case c.ur.detach && !c.ur.moved:
+		c.ur.moved = true
+		b.moved = append(b.moved, c)
 	}
 }

@@ -5,6 +5,8 @@
 //	CLOSE         close at once, discarding output
 //	SUBMIT text   hand "text" to the spool via Host.Submit, answer "OK <id>" or "ERR <error>"
 //	GO text       run a function off the worker via Host.Go, answer "GO text"
+//	STARTTLS      answer "220 ready", then switch to TLS (proto.StartTLS)
+//	TLS?          answer "tls yes" or "tls no" (ConnInfo.TLS)
 //
 // While the daemon drains (Host.ShuttingDown) the next line is answered
 // "421 shutting down" and the connection closed, as SMTP does. A line longer
@@ -81,6 +83,15 @@ func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
 			return n, append(out, "BYE\r\n"...), proto.CloseAfterFlush
 		case bytes.Equal(cmd, []byte("CLOSE")):
 			return n, out, proto.Close
+		case bytes.Equal(cmd, []byte("STARTTLS")):
+			return n, append(out, "220 ready\r\n"...), proto.StartTLS
+		case bytes.Equal(cmd, []byte("TLS?")):
+			if s.c.TLS {
+				out = append(out, "tls yes\r\n"...)
+			} else {
+				out = append(out, "tls no\r\n"...)
+			}
+			continue
 		case bytes.HasPrefix(cmd, []byte("SUBMIT ")):
 			s.h.Submit(&proto.Message{Protocol: "echo", Sender: "echo", Recipients: []string{"sink"},
 				Data: bytes.Clone(cmd[7:])})

@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"sluice/proto"
+)
+
+// TLS runs off the event loop. On StartTLS (after the "220 ready" line is
+// flushed) or at accept on a UseSSL Listen, the back end lets go of the fd
+// and the connection moves to a goroutine of its own: crypto/tls over
+// net.FileConn, driving the SAME Session with Feed/Resume. The worker keeps
+// the connection's slot, caps and counters until the goroutine reports back.
+// Submit stages through the worker's inbox, so a TLS session's messages join
+// the worker's group commit like any other; results come back through
+// tlsState.deliver. Plaintext pipelined behind STARTTLS is discarded.
+
+// tlsState is shared by the worker and the connection's TLS goroutine.
+type tlsState struct {
+	nc      net.Conn
+	mu      sync.Mutex
+	results []seqResult
+	notify  chan struct{}
+	reason  atomic.Uint32 // abort reason + 1
+}
+
+type seqResult struct {
+	seq uint64
+	r   proto.Result
+}
+
+// deliver hands a Submit/Go result to the TLS goroutine; never blocks.
+func (t *tlsState) deliver(seq uint64, r proto.Result) {
+	t.mu.Lock()
+	t.results = append(t.results, seqResult{seq, r})
+	t.mu.Unlock()
+	t.poke()
+}
+
+func (t *tlsState) poke() {
+	select {
+	case t.notify <- struct{}{}:
+	default:
+	}
+}
+
+// abort ends the connection from outside (idle reaping happens on the
+// goroutine itself; this is for the shutdown deadline).
+func (t *tlsState) abort(r proto.CloseReason) {
+	t.reason.CompareAndSwap(0, uint32(r)+1)
+	t.nc.Close()
+	t.poke()
+}
+
+// onDetached moves c to its TLS goroutine; any bytes already received after
+// the flush are the start of the client's handshake.
+func (w *worker) onDetached(c *conn) {
+	if c.torn {
+		return
+	}
+	f := os.NewFile(uintptr(c.fd), "")
+	nc, err := net.FileConn(f) // a dup, registered with Go's netpoller
+	f.Close()
+	c.fd = -1
+	if err != nil {
+		c.torn, c.reason = true, proto.CloseError
+		w.onGone(c)
+		return
+	}
+	pre := c.in
+	c.in = nil
+	c.tls = &tlsState{nc: nc, notify: make(chan struct{}, 1)}
+	implicit := c.info.TLS
+	c.info.TLS = true
+	go w.serveTLS(c, pre, implicit)
+}
+
+// tlsGone is the goroutine's report that the connection is over.
+func (w *worker) tlsGone(c *conn, r proto.CloseReason) {
+	c.torn, c.reason = true, r
+	w.release(c)
+}
+
+type tlsRun struct {
+	c       *conn
+	t       *tlsState
+	tc      *tls.Conn
+	in, out []byte
+	buf     []byte
+	a       proto.Action
+	starved bool // the session wants more input than in holds
+}
+
+func (w *worker) serveTLS(c *conn, pre []byte, implicit bool) {
+	t := c.tls
+	r := &tlsRun{c: c, t: t, tc: tls.Server(&prefixConn{Conn: t.nc, pre: pre}, c.tlsCfg), buf: make([]byte, 16<<10)}
+	reason := r.run(implicit)
+	if v := t.reason.Load(); v != 0 {
+		reason = proto.CloseReason(v - 1)
+	}
+	if reason == proto.CloseProtocol {
+		r.tc.Close() // close_notify, then the socket
+	} else {
+		t.nc.Close()
+	}
+	c.sess.Closed(reason)
+	w.post(func(w *worker) { w.tlsGone(c, reason) })
+}
+
+func (r *tlsRun) idle() time.Duration {
+	if d := r.c.sess.Timeout(); d > 0 {
+		return d
+	}
+	if r.c.idle > 0 {
+		return r.c.idle
+	}
+	return 5 * time.Minute
+}
+
+func (r *tlsRun) run(implicit bool) proto.CloseReason {
+	r.t.nc.SetDeadline(time.Now().Add(r.idle()))
+	if err := r.tc.Handshake(); err != nil {
+		return ioReason(err)
+	}
+	if implicit {
+		r.out, r.a = r.c.sess.Start(r.out)
+	}
+	for {
+		if len(r.out) > 0 {
+			r.t.nc.SetWriteDeadline(time.Now().Add(r.idle()))
+			if _, err := r.tc.Write(r.out); err != nil {
+				return ioReason(err)
+			}
+			r.out = r.out[:0]
+		}
+		switch r.a {
+		case proto.CloseAfterFlush, proto.Close, proto.StartTLS:
+			return proto.CloseProtocol
+		}
+		switch {
+		case len(r.c.pend) > 0:
+			if !r.waitResult() {
+				return proto.CloseShutdown
+			}
+		case len(r.in) > 0 && !r.starved:
+			n, out, a := r.c.sess.Feed(r.in, r.out)
+			r.out, r.a = out, a
+			r.in = r.in[:copy(r.in, r.in[n:])]
+			r.starved = n == 0
+			if r.starved && len(r.in) > proto.MaxUnconsumed {
+				return proto.CloseError
+			}
+		default:
+			r.t.nc.SetReadDeadline(time.Now().Add(r.idle()))
+			n, err := r.tc.Read(r.buf)
+			r.in = append(r.in, r.buf[:n]...)
+			r.starved = r.starved && n == 0
+			if err != nil && n == 0 {
+				return ioReason(err)
+			}
+		}
+	}
+}
+
+// waitResult resumes the session with the next result due, in call order.
+func (r *tlsRun) waitResult() bool {
+	for {
+		r.t.mu.Lock()
+		got := r.t.results
+		r.t.results = nil
+		r.t.mu.Unlock()
+		for _, sr := range got {
+			for i := range r.c.pend {
+				if r.c.pend[i].seq == sr.seq {
+					r.c.pend[i].done, r.c.pend[i].res = true, sr.r
+				}
+			}
+		}
+		if p := r.c.pend; len(p) > 0 && p[0].done {
+			res := p[0].res
+			r.c.pend = p[:copy(p, p[1:])]
+			r.out, r.a = r.c.sess.Resume(res, r.out)
+			return true
+		}
+		if r.t.reason.Load() != 0 {
+			return false
+		}
+		<-r.t.notify
+	}
+}
+
+func ioReason(err error) proto.CloseReason {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return proto.CloseIdle
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		return proto.CloseClient
+	}
+	return classify(err)
+}
+
+// prefixConn replays bytes the event loop had already received.
+type prefixConn struct {
+	net.Conn
+	pre []byte
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) {
+	if len(p.pre) > 0 {
+		n := copy(b, p.pre)
+		p.pre = p.pre[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
+}

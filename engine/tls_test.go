@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"sluice/engine/echo"
+	"sluice/proto"
+)
+
+func testTLSConfig(t *testing.T) *tls.Config {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sluice test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+func clientTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
+
+// TestStartTLS: the plaintext connection switches to TLS on the same
+// session; plaintext pipelined behind STARTTLS is discarded; Submit works
+// over TLS; the connection is accounted for until it closes.
+func TestStartTLS(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		sp := newFakeSpool(t)
+		e := newEngine(t, backend, 2, sp)
+		f := &echo.Factory{}
+		s := tcpSpec("echo", "127.0.0.1:0", f)
+		s.TLS = testTLSConfig(t)
+		apply(t, e, 1, s)
+		c := dial(t, "tcp", addrOf(t, e, "echo"))
+		c.send(t, "TLS?\nSTARTTLS\nINJECTED\n")
+		if a, b := c.line(t), c.line(t); a != "tls no" || b != "220 ready" {
+			t.Fatalf("got %q %q", a, b)
+		}
+		tc := tls.Client(c.Conn, clientTLS())
+		if err := tc.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(tc)
+		io := func(s string) string {
+			t.Helper()
+			if _, err := tc.Write([]byte(s + "\n")); err != nil {
+				t.Fatal(err)
+			}
+			l, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			return strings.TrimRight(l, "\r\n")
+		}
+		if got := io("TLS?"); got != "tls yes" {
+			t.Fatalf("after STARTTLS got %q (injected plaintext must be gone)", got)
+		}
+		if got := io("hello"); got != "hello" {
+			t.Fatalf("got %q", got)
+		}
+		if got := io("SUBMIT over tls"); !strings.HasPrefix(got, "OK w") {
+			t.Fatalf("submit over TLS: %q", got)
+		}
+		if got := io("GO x"); got != "GO x" {
+			t.Fatalf("go over TLS: %q", got)
+		}
+		if cs := e.Conns(); len(cs) != 1 || cs[0].State != "tls" {
+			t.Fatalf("conns %+v", cs)
+		}
+		if got := io("QUIT"); got != "BYE" {
+			t.Fatalf("got %q", got)
+		}
+		eventually(t, 5*time.Second, "closed", func() bool { return openConns(e) == 0 })
+		if f.Closed[proto.CloseProtocol].Load() != 1 {
+			t.Fatal("close not reported to the session")
+		}
+	})
+}
+
+// TestUseSSL: implicit TLS from the first byte, and the shutdown deadline
+// reaches a TLS connection.
+func TestUseSSL(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e, err := New(Options{Workers: 1, Backend: backend, Log: testLog(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &echo.Factory{Greeting: "HELLO\r\n"}
+		s := tcpSpec("ssl", "127.0.0.1:0", f)
+		s.TLS, s.UseSSL = testTLSConfig(t), true
+		apply(t, e, 1, s)
+		tc, err := tls.Dial("tcp", addrOf(t, e, "ssl"), clientTLS())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tc.Close()
+		r := bufio.NewReader(tc)
+		tc.Write([]byte("TLS?\n"))
+		for _, want := range []string{"HELLO", "tls yes"} {
+			l, err := r.ReadString('\n')
+			if err != nil || strings.TrimSpace(l) != want {
+				t.Fatalf("got %q %v, want %q", l, err, want)
+			}
+		}
+		ctx, cancel := contextWithTimeout(200 * time.Millisecond)
+		defer cancel()
+		if err := e.Shutdown(ctx); err == nil {
+			t.Fatal("an idle TLS connection should outlive the deadline and be closed")
+		}
+		if f.Closed[proto.CloseShutdown].Load() != 1 {
+			t.Fatalf("shutdown closes %d", f.Closed[proto.CloseShutdown].Load())
+		}
+	})
+}
