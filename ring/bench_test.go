@@ -42,9 +42,13 @@ func TestHotPathNoAlloc(t *testing.T) {
 
 // BenchmarkNopBatch: cost per NOP when k NOPs go in one io_uring_enter.
 func BenchmarkNopBatch(b *testing.B) {
-	for _, k := range []int{1, 8, 32, 128} {
-		b.Run("batch="+strconv.Itoa(k), func(b *testing.B) {
-			r := newTestRing(b, 128)
+	for _, k := range []int{1, 8, 32, 128, -1} {
+		name, opts := "batch="+strconv.Itoa(k), []Option(nil)
+		if k < 0 { // batch=1 without the registered ring fd, for comparison
+			k, name, opts = 1, "batch=1-unregistered-fd", []Option{WithoutRegisteredFd()}
+		}
+		b.Run(name, func(b *testing.B) {
+			r := newTestRing(b, 128, opts...)
 			defer r.Close()
 			fn := func(*CQE) {}
 			b.ReportAllocs()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -105,6 +106,50 @@ func TestMultishotAcceptRearm(t *testing.T) {
 	if accepted != 80 {
 		t.Fatalf("accepted %d, want 80", accepted)
 	}
+}
+
+// TestMultishotAcceptTinyCQ lets the kernel end a multishot accept itself:
+// with a 4-entry CQ that nobody drains, the accept cannot post F_MORE CQEs
+// and stops; the final CQE still carries a connection. Re-arming until the
+// backlog is empty must yield every connection exactly once.
+func TestMultishotAcceptTinyCQ(t *testing.T) {
+	r := newTestRing(t, 4, WithCQEntries(4))
+	defer r.Close()
+	lfd, addr := listenTCP(t)
+	const total = 50
+	for i := 0; i < total; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	arm := func() { r.GetSQE().PrepAcceptMultishot(lfd, unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK) }
+	arm()
+	r.SubmitAndWait(0, 0) // runs the accepts; the CQ fills, the rest overflows
+	accepted, finals := 0, 0
+	for tries := 0; accepted < total && tries < 1000; tries++ {
+		r.SubmitAndWait(1, 100*time.Millisecond)
+		r.ForEachCQE(func(c *CQE) {
+			if c.Res >= 0 {
+				unix.Close(int(c.Res))
+				accepted++
+			} else if c.Res != -int32(unix.EAGAIN) {
+				t.Errorf("accept: %v", unix.Errno(-c.Res))
+			}
+			if !c.More() {
+				finals++
+				arm()
+			}
+		})
+	}
+	if accepted != total {
+		t.Fatalf("accepted %d of %d", accepted, total)
+	}
+	if finals == 0 {
+		t.Fatal("the kernel never ended the multishot; the test did not exercise re-arming")
+	}
+	t.Logf("%d connections, multishot re-armed %d times", accepted, finals)
 }
 
 // TestMultishotRecvBufferExhaustion holds every buffer until the kernel ends
