@@ -69,6 +69,7 @@ func (p *parser) failTok(pre string, t token, post string) bool {
 // blank line gives op == opNone and ok true (it is not answered).
 func (p *parser) parse(line []byte) (c command, ok bool) {
 	if !p.lx.split(line) {
+		c.json = jsonPrefix(line)
 		return c, p.fail(p.lx.err)
 	}
 	t := p.lx.toks
@@ -140,4 +141,11 @@ func words(t []token) bool {
 		}
 	}
 	return true
+}
+
+// jsonPrefix reports whether line starts with the word "json", for the
+// answer to a line the lexer refused.
+func jsonPrefix(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t")
+	return len(line) > 5 && bytes.EqualFold(line[:4], []byte("json")) && (line[4] == ' ' || line[4] == '\t')
 }

@@ -13,7 +13,7 @@ func (p *parser) config(c *command, t []token) bool {
 			c.op = opConfigEval
 		}
 		if len(rest) == 0 || !words(rest) {
-			return p.failTok("usage: config ", sub, " [scope path] <option>")
+			return p.fail("usage: config get|eval [scope path] <option>")
 		}
 	case p.word(sub, "unset"):
 		c.op = opConfigUnset
@@ -26,7 +26,7 @@ func (p *parser) config(c *command, t []token) bool {
 			c.op = opConfigShowRecurse
 		}
 		if !words(rest) {
-			return p.failTok("usage: config ", sub, " [scope path] [option]")
+			return p.fail("usage: config show|showrecurse [scope path] [option]")
 		}
 	case p.word(sub, "reload"):
 		c.op = opConfigReload
