@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -35,11 +36,16 @@ func listenTCP(t testing.TB) (int, string) {
 // acceptOne accepts a single connection through the ring.
 func acceptOne(t testing.TB, r *Ring, lfd int) int {
 	t.Helper()
+	var sa unix.RawSockaddrAny
+	salen := uint32(unix.SizeofSockaddrAny)
 	s := r.GetSQE()
-	s.PrepAccept(lfd, nil, nil, unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK)
+	s.PrepAccept(lfd, unsafe.Pointer(&sa), &salen, unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK)
 	c := reap(t, r, 1)[0]
 	if c.Res < 0 {
 		t.Fatalf("accept: %v", unix.Errno(-c.Res))
+	}
+	if sa.Addr.Family != unix.AF_INET || salen != unix.SizeofSockaddrInet4 {
+		t.Fatalf("accept peer address: family %d len %d", sa.Addr.Family, salen)
 	}
 	t.Cleanup(func() { unix.Close(int(c.Res)) })
 	return int(c.Res)
@@ -299,5 +305,36 @@ func TestSendmsgAndRecv(t *testing.T) {
 	}
 	if string(buf[:12]) != "hello, world" {
 		t.Fatalf("recv %q", buf[:12])
+	}
+}
+
+// TestShutdownEndsMultishotRecv: the teardown order the engine uses. An
+// armed multishot recv holds the socket; shutdown completes it (final CQE,
+// res 0, no F_MORE) and close can follow.
+func TestShutdownEndsMultishotRecv(t *testing.T) {
+	r := newTestRing(t, 8)
+	defer r.Close()
+	lfd, addr := listenTCP(t)
+	cli, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	fd := acceptOne(t, r, lfd)
+	br, err := r.NewBufRing(2, 4, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Close()
+	s := r.GetSQE()
+	s.PrepRecvMultishot(fd, br.Group(), 0)
+	s.SetUserData(1)
+	r.SubmitAndWait(0, 0)
+	s = r.GetSQE()
+	s.PrepShutdown(fd, unix.SHUT_RDWR)
+	s.SetUserData(2)
+	m := byUD(reap(t, r, 2))
+	if m[1].Res != 0 || m[1].More() || m[2].Res != 0 {
+		t.Fatalf("recv %+v, shutdown %+v", m[1], m[2])
 	}
 }
