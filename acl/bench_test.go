@@ -81,33 +81,7 @@ func benchName(kind string, mixed bool, n int, im impl) string {
 	return fmt.Sprintf("%s/%s/N=%d/%s", kind, fam, n, im.name)
 }
 
-// BenchmarkLookup measures one longest-prefix lookup. The method value is
-// resolved outside the loop; both tables pay the same call.
-func BenchmarkLookup(b *testing.B) {
-	for _, mixed := range []bool{false, true} {
-		for _, n := range benchSizes {
-			for _, im := range impls {
-				b.Run(benchName("", mixed, n, im)[1:], func(b *testing.B) {
-					s := getSet(n, mixed)
-					t := im.build(s.pfx)
-					benchLookup(b, s.probes, im.look(t))
-				})
-			}
-		}
-	}
-}
-
 var sink int
-
-func benchLookup(b *testing.B, addrs []netip.Addr, look func(netip.Addr) (int, bool)) {
-	i, acc := 0, 0
-	for b.Loop() {
-		v, _ := look(addrs[i&(len(addrs)-1)])
-		acc += v
-		i++
-	}
-	sink = acc
-}
 
 // BenchmarkBuild measures building the whole table from the prefix list and
 // reports its retained heap per prefix (heap after two GCs, minus before).
