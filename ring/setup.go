@@ -60,8 +60,9 @@ type config struct {
 	noRegFd   bool
 }
 
-// WithCQEntries sizes the completion queue; 0 keeps the default of 8x the
-// submission queue (multishot requests post many CQEs per SQE).
+// WithCQEntries sizes the completion queue (>= entries; rounded up to a
+// power of two); 0 keeps the default of 8x the submission queue, because
+// multishot requests post many CQEs per SQE.
 func WithCQEntries(n uint32) Option { return func(c *config) { c.cqEntries = n } }
 
 // WithFlags forces one exact setup flag set (CQSIZE is always added); no

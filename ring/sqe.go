@@ -155,7 +155,8 @@ func (s *SQE) PrepCancelFd(fd int, flags uint32) {
 
 // PrepMsgRing posts a CQE {userData, res} on the ring ringFd (another
 // worker's ring: a wake-up that needs no eventfd). This SQE's own CQE has
-// res 0 or an error (unless MsgRingCQESkip... which applies to the target).
+// res 0 or an error; with DEFER_TASKRUN the target sees its CQE at its next
+// GETEVENTS enter, which the post itself wakes.
 func (s *SQE) PrepMsgRing(ringFd int, res uint32, userData uint64, flags uint32) {
 	s.prep(OpMsgRing, ringFd, 0, res, userData) // addr 0 = IORING_MSG_DATA
 	s.OpFlags = flags
