@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"runtime"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"sluice/engine/echo"
 )
@@ -58,5 +61,27 @@ func TestWildcardsCoexist(t *testing.T) {
 		apply(t, e, 1, tcpSpec("v4", "0.0.0.0:"+p, f), v6)
 		ping(t, "tcp", "127.0.0.1:"+p)
 		ping(t, "tcp", "[::1]:"+p)
+	})
+}
+
+func TestPinCPUs(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e, err := New(Options{Workers: 2, Backend: backend, PinCPUs: true, Log: testLog(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Shutdown(t.Context())
+		for i, w := range e.workers {
+			ch := make(chan unix.CPUSet, 1)
+			w.post(func(*worker) {
+				var set unix.CPUSet
+				unix.SchedGetaffinity(0, &set)
+				ch <- set
+			})
+			set := <-ch
+			if set.Count() != 1 || !set.IsSet(i%runtime.NumCPU()) {
+				t.Fatalf("worker %d runs on %d CPUs", i, set.Count())
+			}
+		}
 	})
 }

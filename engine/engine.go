@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -166,5 +165,3 @@ func (e *Engine) stopWorkers() {
 	}
 	e.wg.Wait()
 }
-
-var errStopped = errors.New("engine: stopped")

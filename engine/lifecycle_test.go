@@ -130,6 +130,9 @@ func TestShutdown(t *testing.T) {
 		if !refused("tcp", addr) {
 			t.Fatal("still accepting while draining")
 		}
+		if cs := e.Conns(); len(cs) != 2 {
+			t.Fatalf("Conns while draining: %+v", cs)
+		}
 		talker.send(t, "more\n")
 		if got := talker.line(t); got != "421 shutting down" {
 			t.Fatalf("got %q", got)

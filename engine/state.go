@@ -53,18 +53,17 @@ type ConnState struct {
 
 // Conns snapshots the connections of every worker. Each worker fills its
 // part on its own thread, so no connection state is read across threads.
+// It does not wait for Apply or Shutdown, so it works while draining.
 func (e *Engine) Conns() []ConnState {
-	e.applyMu.Lock()
-	defer e.applyMu.Unlock()
-	if e.stopped {
-		return nil
-	}
 	ch := make(chan []ConnState, len(e.workers))
+	asked := 0
 	for _, w := range e.workers {
-		w.post(func(w *worker) { ch <- w.snapshot() })
+		if w.post(func(w *worker) { ch <- w.snapshot() }) {
+			asked++
+		}
 	}
 	var out []ConnState
-	for range e.workers {
+	for ; asked > 0; asked-- {
 		out = append(out, <-ch...)
 	}
 	return out

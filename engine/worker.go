@@ -103,6 +103,7 @@ func (w *worker) run(ready chan<- error) {
 	w.inMu.Lock()
 	w.dead = true
 	w.inMu.Unlock()
+	w.runInbox() // what was posted before dead was set
 	w.b.close()
 }
 
@@ -111,12 +112,13 @@ func (w *worker) tick() {
 	w.nowNano = int64(w.now.Sub(w.epoch))
 }
 
-// post runs fn on the worker thread at its next loop turn.
-func (w *worker) post(fn func(*worker)) {
+// post runs fn on the worker thread at its next loop turn; false when the
+// worker has exited (fn is dropped).
+func (w *worker) post(fn func(*worker)) bool {
 	w.inMu.Lock()
-	if w.dead { // a late Host.Go result: the worker and its eventfd are gone
+	if w.dead { // e.g. a late Host.Go result: the worker and its eventfd are gone
 		w.inMu.Unlock()
-		return
+		return false
 	}
 	first := len(w.inbox) == 0
 	w.inbox = append(w.inbox, fn)
@@ -124,6 +126,7 @@ func (w *worker) post(fn func(*worker)) {
 	if first {
 		w.b.wake()
 	}
+	return true
 }
 
 func (w *worker) pending() bool {
