@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -271,5 +272,87 @@ func TestDefaultConfig(t *testing.T) {
 	}
 	if string(DefaultSource()) != string(defaultConf) {
 		t.Error("DefaultSource differs from the embedded file")
+	}
+}
+
+func TestShowOptionAndErrors(t *testing.T) {
+	c := mustParse(t, seedACL)
+	if s, err := c.Show(words("esmtp_listener max_message_size"), false); err != nil || s != "Max_Message_Size = 1000\n" {
+		t.Errorf("show option: %q %v", s, err)
+	}
+	for path, want := range map[string]string{
+		"esmtp_listener idle_time":        "is not set in scope 'ESMTP_Listener'",
+		"esmtp_listener listen :99":       "no such scope",
+		"esmtp_listener nosuch":           "unknown option",
+		"esmtp_listener listen :25 a b c": "cannot read the scope path",
+	} {
+		if _, err := c.Show(words(path), false); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("show %s: %v, want %q", path, err, want)
+		}
+	}
+	s, err := c.Show(nil, true)
+	if err != nil || s != string(Print(c)) {
+		t.Errorf("show of the root differs from Print: %v", err)
+	}
+}
+
+// TestSetReplaceAndDuplicateListen: Set replaces a value in place, and a
+// console-created Listen that duplicates a socket is refused.
+func TestSetReplaceAndDuplicateListen(t *testing.T) {
+	c := mustParse(t, seedACL)
+	c2, err := c.Set(words("esmtp_listener max_message_size"), "5K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := c2.Get(words("esmtp_listener max_message_size")); v.Int != 5<<10 {
+		t.Errorf("replaced value %+v", v)
+	}
+	if len(c2.root.kids[0].opts) != len(c.root.kids[0].opts) {
+		t.Error("Set appended instead of replacing")
+	}
+	if _, err := c.Set(words("http_listener listen 0.0.0.0:25 enable"), "true"); err == nil || !strings.Contains(err.Error(), "names the same socket") {
+		t.Errorf("duplicate socket via console: %v", err)
+	}
+	c3, err := c.Set(words("http_listener listen [::1]:8080 idle_time"), "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := c3.FindListen("HTTP_Listener", "[0:0:0:0:0:0:0:1]:8080"); l == nil || c3.ListenPolicy(l).Duration("idle_time").Seconds() != 7 {
+		t.Error("console-created Listen not found by another spelling")
+	}
+}
+
+// TestConcurrentReaders: readers of one generation race with Set building
+// new ones (run with -race); the old generation never changes.
+func TestConcurrentReaders(t *testing.T) {
+	c := mustParse(t, seedACL)
+	before := Dump(c)
+	l := c.Listeners[0].Listens[0]
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 200 {
+				c.Resolve(l, l.Peers)
+				if _, err := c.Eval(words("esmtp_listener listen :25 peer 10.0.0.1 open_relay")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	cur := c
+	for i := range 50 {
+		next, err := cur.Set(words("esmtp_listener listen :25 peer 10.0.0.1 max_message_size"), fmt.Sprint(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur = next
+	}
+	for range 4 {
+		<-done
+	}
+	if Dump(c) != before {
+		t.Error("the original generation changed")
 	}
 }

@@ -231,7 +231,7 @@ func ParsePeer(s string) (netip.Prefix, error) {
 		if err != nil {
 			return netip.Prefix{}, fmt.Errorf("Peer %q is not an IP address or CIDR", s)
 		}
-		return netip.PrefixFrom(a, a.BitLen()), nil
+		return unmapPrefix(netip.PrefixFrom(a, a.BitLen())), nil
 	}
 	p, err := netip.ParsePrefix(t)
 	if err != nil {
@@ -240,5 +240,14 @@ func ParsePeer(s string) (netip.Prefix, error) {
 	if m := p.Masked(); m != p {
 		return netip.Prefix{}, fmt.Errorf("Peer %q has host bits set; the network is %s", s, m)
 	}
-	return p, nil
+	return unmapPrefix(p), nil
+}
+
+// unmapPrefix writes an IPv4-mapped IPv6 prefix of /96 or longer as the
+// IPv4 prefix it covers, because connections are matched as IPv4.
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p
 }
