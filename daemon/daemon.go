@@ -1,0 +1,181 @@
+// Package daemon assembles sluice: it loads a config generation, opens the
+// spool, starts the engine, builds one engine spec per generation (ACL
+// tables, protocol factories, socket options) and applies it, serves
+// /metrics, and answers the console.
+//
+// Concurrency: every change of generation (reload, console set/unset,
+// SIGHUP) is serialised by Daemon.mu; readers take the current generation
+// with an atomic load and never wait. An invalid generation is never
+// applied: the old one keeps serving untouched.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"sluice/config"
+	"sluice/engine"
+	"sluice/spool"
+)
+
+// Options are the command-line overrides of the config's global options.
+type Options struct {
+	ConfigPath  string // "" = the embedded default config
+	EventLoop   string // "" = the config's Event_Loop, else auto
+	Workers     int    // 0 = the config's Workers, else GOMAXPROCS
+	SpoolDir    string // "" = the config's Spoolbase
+	MetricsAddr string // "" = the config's Metrics_Listen; "off" = none
+	Log         *slog.Logger
+}
+
+// Daemon is one running sluice.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	started time.Time
+
+	mu  sync.Mutex // serialises generation changes and Apply
+	cfg atomic.Pointer[config.Config]
+
+	eng     *engine.Engine
+	store   *spool.Store
+	spoolDir string
+	stats   *stats
+	metrics *http.Server
+	metAddr net.Addr
+	reg     *prometheus.Registry
+
+	reloadOK, reloadFailed atomic.Uint64
+	lastReloadErr          atomic.Pointer[string]
+
+	done     chan struct{}
+	doneOnce sync.Once
+}
+
+// New loads the configuration and starts serving it.
+func New(o Options) (*Daemon, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	c, err := loadConfig(o.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range c.Warnings {
+		o.Log.Warn("config", "warning", w)
+	}
+	d := &Daemon{opts: o, log: o.Log, started: time.Now(), done: make(chan struct{}), stats: newStats()}
+	d.cfg.Store(c)
+	g := c.Global()
+	dir := firstNonEmpty(o.SpoolDir, g.String("spoolbase"), "var/spool")
+	if d.spoolDir, err = filepath.Abs(dir); err != nil {
+		return nil, fmt.Errorf("daemon: spool directory %s: %w", dir, err)
+	}
+	if d.store, err = openSpool(d.spoolDir, d.workers(g), o.Log); err != nil {
+		return nil, err
+	}
+	backend := firstNonEmpty(o.EventLoop, g.String("event_loop_backend"), "auto")
+	d.eng, err = engine.New(engine.Options{Workers: d.workers(g), Backend: backend,
+		Log: o.Log, Spool: engine.StoreSpool(d.store)})
+	if err != nil {
+		d.store.Close()
+		return nil, err
+	}
+	if err := d.apply(c); err != nil {
+		// A Listen that failed to bind is reported and kept as "failed";
+		// the daemon serves the rest, as Momentum does.
+		o.Log.Error("some listeners failed to start", "err", err)
+	}
+	if err := d.startMetrics(firstNonEmpty(o.MetricsAddr, g.String("metrics_listen"))); err != nil {
+		d.Shutdown(context.Background())
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Daemon) workers(g *config.Policy) int {
+	if d.opts.Workers > 0 {
+		return d.opts.Workers
+	}
+	if n := int(g.Int("workers")); n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func openSpool(dir string, workers int, log *slog.Logger) (*spool.Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		err = os.MkdirAll(abs, 0o700)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("daemon: spool directory %s: %w (set Spoolbase or -spool to a writable directory)", dir, err)
+	}
+	st, err := spool.Open(abs, workers, log)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	return st, nil
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.LoadDefault()
+	}
+	return config.Load(path)
+}
+
+// Config returns the generation now serving.
+func (d *Daemon) Config() *config.Config { return d.cfg.Load() }
+
+// Engine returns the engine (for tests and the console).
+func (d *Daemon) Engine() *engine.Engine { return d.eng }
+
+// Store returns the spool.
+func (d *Daemon) Store() *spool.Store { return d.store }
+
+// MetricsAddr is where /metrics is served, nil when off.
+func (d *Daemon) MetricsAddr() net.Addr { return d.metAddr }
+
+// Done is closed when a console "shutdown" asks the process to stop.
+func (d *Daemon) Done() <-chan struct{} { return d.done }
+
+func (d *Daemon) requestStop() { d.doneOnce.Do(func() { close(d.done) }) }
+
+// Shutdown stops accepting, lets sessions drain until ctx ends, and closes
+// the spool after the last commit.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.requestStop()
+	var errs []error
+	if d.metrics != nil {
+		d.metrics.Close()
+	}
+	if d.eng != nil {
+		errs = append(errs, d.eng.Shutdown(ctx))
+	}
+	if d.store != nil {
+		errs = append(errs, d.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,35 @@
+package daemon
+
+import (
+	"os"
+
+	"sluice/config"
+	"sluice/proto"
+	"sluice/proto/ecstream"
+	httpproto "sluice/proto/http"
+	"sluice/proto/smtp"
+)
+
+// factories builds the protocol factories of one generation, keyed by the
+// lower-cased listener type. ECCluster_Listener and msgcserver_listener have
+// none yet: their configuration is accepted and validated, not served.
+func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
+	g := c.Global()
+	host := g.String("hostname")
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	return map[string]proto.Factory{
+		"esmtp_listener": smtp.NewFactory(smtp.FactoryOptions{
+			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains")}),
+		"ecstream_listener": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log}),
+		"http_listener": httpproto.NewFactory(httpproto.FactoryOptions{
+			Hostname: host, Logger: d.log,
+			Summary:      d.summaryJSON,
+			ResetSummary: d.resetSummary,
+			Ready:        d.ready,
+			Metrics:      d.writeMetrics,
+		}),
+		"control_listener": d.controlFactory(c),
+	}
+}
