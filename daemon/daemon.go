@@ -49,13 +49,13 @@ type Daemon struct {
 	mu  sync.Mutex // serialises generation changes and Apply
 	cfg atomic.Pointer[config.Config]
 
-	eng     *engine.Engine
-	store   *spool.Store
+	eng      *engine.Engine
+	store    *spool.Store
 	spoolDir string
-	stats   *stats
-	metrics *http.Server
-	metAddr net.Addr
-	reg     *prometheus.Registry
+	stats    *stats
+	metrics  *http.Server
+	metAddr  net.Addr
+	reg      *prometheus.Registry
 
 	reloadOK, reloadFailed atomic.Uint64
 	lastReloadErr          atomic.Pointer[string]
