@@ -34,6 +34,9 @@ func dumpListen(b *strings.Builder, c *Config, l *Listen) {
 	if !l.Enabled {
 		state = "disabled"
 	}
+	if l.sc.name != l.Addr.String() {
+		state += fmt.Sprintf(", written %q", l.sc.name)
+	}
 	fmt.Fprintf(b, "  Listen %s  # %s %s\n", quote2(l.Addr.String()), l.Src.short(), state)
 	tm := l.sc.tm
 	order := []*scope{l.sc, l.Listener.sc}
