@@ -67,6 +67,8 @@ type optDef struct {
 	Restart bool     // a change needs a restart (non-dynamic)
 	Enum    []string // allowed values (case-insensitive), when set
 	EnumNum bool     // a non-negative integer is also allowed
+	defVal  *Value   // the typed default, built once at registration
+	key     string   // lower-cased Name, the Policy key
 }
 
 func opt(name string, k Kind, def string) *optDef {
@@ -100,6 +102,10 @@ func register(defs ...*optDef) {
 			panic("config: option registered twice: " + d.Name)
 		}
 		registry[k] = d
+		d.key = k
+		if d.HasDef {
+			d.defVal = defaultValue(d)
+		}
 		optionNames = append(optionNames, d.Name)
 	}
 }

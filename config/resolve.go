@@ -30,10 +30,7 @@ func (c *Config) effective(d *optDef, order []*scope) *Value {
 			return st.val
 		}
 	}
-	if d.HasDef {
-		return defaultValue(d)
-	}
-	return nil
+	return d.defVal
 }
 
 // policy resolves every option of type tm along order.
@@ -42,7 +39,7 @@ func (c *Config) policy(tm typeMask, kind, listen string, order []*scope) *Polic
 	p := &Policy{Listener: kind, Listen: listen, vals: make(map[string]*Value, len(defs))}
 	for _, d := range defs {
 		if v := c.effective(d, order); v != nil {
-			p.vals[strings.ToLower(d.Name)] = v
+			p.vals[d.key] = v
 		}
 	}
 	return p
