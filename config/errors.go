@@ -22,7 +22,9 @@ func (e *Error) String() string {
 		s += "; " + e.Hint
 	}
 	if e.Src.File == "" && e.Src.Line == 0 {
-		return "config: " + s
+		// Console errors (Get, Eval, Set, Unset, Show) carry no position
+		// and read as Momentum's console answers them.
+		return s
 	}
 	return fmt.Sprintf("%s: %s", e.Src, s)
 }

@@ -356,3 +356,11 @@ func TestConcurrentReaders(t *testing.T) {
 		t.Error("the original generation changed")
 	}
 }
+
+func TestConsoleErrorText(t *testing.T) {
+	c := mustParse(t, seedACL)
+	_, err := c.Get(words("esmtp_listener listen :25 Open_Relay"))
+	if err == nil || err.Error() != "Option 'Open_Relay' is not set in scope 'ESMTP_Listener Listen 0.0.0.0:25'." {
+		t.Errorf("got %v", err)
+	}
+}
