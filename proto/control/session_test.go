@@ -99,7 +99,7 @@ func TestBackendRunsThroughGo(t *testing.T) {
 // A backend that panics answers failed; the conversation goes on.
 type panicky struct{ fakeBackend }
 
-func (panicky) Summary() Reply { panic("boom") }
+func (*panicky) Summary() Reply { panic("boom") }
 
 func TestBackendPanicAnswersFailed(t *testing.T) {
 	res := run(newTestFactory(&panicky{}), unixConn(policy(nil), 0), "summary\njson summary\npid\n")
