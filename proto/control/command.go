@@ -85,52 +85,61 @@ func (p *parser) parse(line []byte) (c command, ok bool) {
 	if t[0].kind != tWord {
 		return c, p.fail("a command starts with a word; try 'help'")
 	}
-	for _, e := range table {
-		if p.word(t[0], e.name) {
-			return c, e.parse(p, &c, t[1:])
-		}
+	if p.dispatch(&c, t[0], t[1:]) {
+		return c, true
 	}
-	if p.word(t[0], "xml") {
-		return c, p.fail("sluice answers 'json <command>' instead of 'xml <command>'")
-	}
-	return c, p.failTok("Unknown command ", t[0], "; try 'help'")
+	return c, false
 }
 
-type entry struct {
-	name  string
-	parse func(p *parser, c *command, t []token) bool
-}
+// names lists the top-level commands; help.go documents each.
+var names = [...]string{"config", "summary", "show", "count", "listeners", "peer",
+	"version", "pid", "help", "shutdown", "quit", "exit", "auth", "xml"}
 
-// table lists the top-level commands; help.go documents each.
-var table []entry
-
-func init() {
-	table = []entry{
-		{"config", (*parser).config},
-		{"summary", (*parser).summary},
-		{"show", (*parser).show},
-		{"count", (*parser).count},
-		{"listeners", fixed(opListeners, "listeners")},
-		{"peer", (*parser).peer},
-		{"version", fixed(opVersion, "version")},
-		{"pid", fixed(opPID, "pid")},
-		{"help", (*parser).help},
-		{"shutdown", fixed(opShutdown, "shutdown")},
-		{"quit", fixed(opQuit, "quit")},
-		{"exit", fixed(opQuit, "exit")},
-		{"auth", (*parser).auth},
+// dispatch parses the operands of the command named by w. Direct calls
+// (not a table of funcs) keep c on the caller's stack.
+func (p *parser) dispatch(c *command, w token, t []token) bool {
+	i := 0
+	for i < len(names) && !p.word(w, names[i]) {
+		i++
 	}
+	switch i {
+	case 0:
+		return p.config(c, t)
+	case 1:
+		return p.summary(c, t)
+	case 2:
+		return p.show(c, t)
+	case 3:
+		return p.count(c, t)
+	case 4:
+		return p.fixed(c, t, opListeners, "listeners")
+	case 5:
+		return p.peer(c, t)
+	case 6:
+		return p.fixed(c, t, opVersion, "version")
+	case 7:
+		return p.fixed(c, t, opPID, "pid")
+	case 8:
+		return p.help(c, t)
+	case 9:
+		return p.fixed(c, t, opShutdown, "shutdown")
+	case 10, 11:
+		return p.fixed(c, t, opQuit, names[i])
+	case 12:
+		return p.auth(c, t)
+	case 13:
+		return p.fail("sluice answers 'json <command>' instead of 'xml <command>'")
+	}
+	return p.failTok("Unknown command ", w, "; try 'help'")
 }
 
 // fixed parses a command that takes no operands.
-func fixed(o op, name string) func(*parser, *command, []token) bool {
-	return func(p *parser, c *command, t []token) bool {
-		if len(t) > 0 {
-			return p.fail("'", name, "' takes no arguments")
-		}
-		c.op = o
-		return true
+func (p *parser) fixed(c *command, t []token, o op, name string) bool {
+	if len(t) > 0 {
+		return p.fail("'", name, "' takes no arguments")
 	}
+	c.op = o
+	return true
 }
 
 // words reports whether every token is a word.

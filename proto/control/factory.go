@@ -3,7 +3,6 @@ package control
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -50,7 +49,7 @@ type Factory struct {
 // NewFactory returns a Factory; zero fields of o get their defaults.
 func NewFactory(o FactoryOptions) *Factory {
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.DaemonUID == 0 {
 		o.DaemonUID = os.Getuid()

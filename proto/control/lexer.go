@@ -81,17 +81,13 @@ func (lx *lexer) split(line []byte) bool {
 			start: start, end: len(lx.scratch)})
 	}
 	if depth != tWord {
-		lx.err = "unbalanced " + string(closer(depth)) + ": missing close"
+		lx.err = "unbalanced [: missing ]"
+		if depth == tOpen {
+			lx.err = "unbalanced (: missing )"
+		}
 		return false
 	}
 	return true
-}
-
-func closer(k tokKind) byte {
-	if k == tOpen {
-		return '('
-	}
-	return '['
 }
 
 // punct reports whether c is a token by itself at this depth.
