@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"testing"
+	"unsafe"
 )
 
 // scenario makes one random prefix set.
@@ -223,5 +224,12 @@ func TestLookupAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Fatalf("Lookup allocates %.1f times per call", n)
+	}
+}
+
+// The memory figures in BENCH.md assume 80-byte nodes and 24-byte leaves.
+func TestNodeSize(t *testing.T) {
+	if n, l := unsafe.Sizeof(node{}), unsafe.Sizeof(leaf{}); n != 80 || l != 24 {
+		t.Fatalf("node %d bytes, leaf %d bytes; want 80 and 24", n, l)
 	}
 }
