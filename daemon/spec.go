@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net/netip"
 	"os"
@@ -57,6 +58,10 @@ func listenSpec(c *config.Config, l *config.Listen, fac proto.Factory) (engine.L
 		return engine.ListenSpec{}, fmt.Errorf("daemon: Peer table for %s %s: %w", l.Listener.Kind, l.Addr, err)
 	}
 	p := c.ListenPolicy(l)
+	tlsConf, err := listenTLS(p, fac)
+	if err != nil {
+		return engine.ListenSpec{}, fmt.Errorf("daemon: TLS for %s %s: %w", l.Listener.Kind, l.Addr, err)
+	}
 	return engine.ListenSpec{
 		Key:      ListenKey(l),
 		Listener: l.Listener.Kind,
@@ -71,7 +76,31 @@ func listenSpec(c *config.Config, l *config.Listen, fac proto.Factory) (engine.L
 		SendBuf:  int(p.Int("tcp_send_buffer_size")),
 		Peers:    tbl,
 		Factory:  fac,
+		TLS:      tlsConf,
+		UseSSL:   p.Bool("use_ssl") && tlsConf != nil,
 	}, nil
+}
+
+// tlsConfigurer is implemented by factories that can terminate TLS
+// (STARTTLS, Use_SSL); the certificate comes from the Listen's policy.
+type tlsConfigurer interface {
+	TLSConfig(c *proto.ConnInfo) (*tls.Config, error)
+}
+
+// listenTLS loads the Listen's certificate when it names one, so a bad
+// certificate fails the load or the reload, not the first handshake.
+func listenTLS(p *config.Policy, fac proto.Factory) (*tls.Config, error) {
+	if p.String("tls_certificate") == "" && p.String("tls_key") == "" {
+		if p.Bool("use_ssl") {
+			return nil, fmt.Errorf("Use_SSL needs TLS_Certificate and TLS_Key")
+		}
+		return nil, nil
+	}
+	tc, ok := fac.(tlsConfigurer)
+	if !ok {
+		return nil, nil
+	}
+	return tc.TLSConfig(&proto.ConnInfo{Policy: p, PeerUID: -1})
 }
 
 // ListenKey names a Listen across generations: its listener type and its

@@ -129,6 +129,13 @@ func (r *tlsRun) run(implicit bool) proto.CloseReason {
 	if err := r.tc.Handshake(); err != nil {
 		return ioReason(err)
 	}
+	// A session that cares (SMTP: reset to the post-banner state, client
+	// certificate for TLS_Verified_Peer_Can_Relay) learns TLS is up before
+	// it sees the first decrypted byte.
+	if ts, ok := r.c.sess.(interface{ TLSStarted(*tls.ConnectionState) }); ok {
+		cs := r.tc.ConnectionState()
+		ts.TLSStarted(&cs)
+	}
 	if implicit {
 		r.out, r.a = r.c.sess.Start(r.out)
 	}

@@ -62,10 +62,12 @@ CONF
 
   printf 'From: s@example.org\r\nTo: t@example.com\r\nSubject: swaks\r\n\r\nsent by swaks\r\n.dot line\r\n' > "$work/swaks.eml"
   swaks --server "127.0.0.1:$port" --from s@example.org --to t@example.com \
-    --data "$work/swaks.eml" --silent 2 
+    --data "@$work/swaks.eml" --silent 2
   python3 - "$work/swaks.eml" "$work/swaks-$be.json" <<'PY'
 import base64, json, sys
-body = open(sys.argv[1], "rb").read()
+# swaks always ends DATA with an extra CRLF before the final dot (its
+# transcript shows the empty line), so that is what it transmits.
+body = open(sys.argv[1], "rb").read() + b"\r\n"
 json.dump([{"sender": "s@example.org", "rcpts": ["t@example.com"],
             "body": base64.b64encode(body).decode()}], open(sys.argv[2], "w"))
 PY

@@ -36,7 +36,10 @@ def check(cond, what):
 with smtplib.SMTP(host, port, timeout=10) as s:
     code, msg = s.ehlo("interop.test")
     text = msg.decode()
-    print("EHLO transcript:\n  250-" + text.replace("\n", "\n  250 "))
+    lines = text.split("\n")
+    print("EHLO transcript:")
+    for i, l in enumerate(lines):
+        print(f"  250{'-' if i < len(lines) - 1 else ' '}{l}")
     check(code == 250, "EHLO answers 250")
     for ext in ("PIPELINING", "8BITMIME", "STARTTLS", "ENHANCEDSTATUSCODES"):
         check(ext in text, f"EHLO advertises {ext}")
