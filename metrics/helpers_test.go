@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+
+	"sluice/ring"
 )
 
 // gatherText renders reg in the text exposition format.
@@ -23,4 +25,15 @@ func gatherText(t testing.TB, reg prometheus.Gatherer) string {
 		}
 	}
 	return b.String()
+}
+
+// testBackends is every event loop usable here.
+func testBackends(t *testing.T) []string {
+	out := []string{"epoll"}
+	if _, err := ring.Probe(); err == nil {
+		out = append(out, "io_uring")
+	} else {
+		t.Logf("io_uring unavailable (%v): epoll only", err)
+	}
+	return out
 }
