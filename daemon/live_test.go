@@ -131,3 +131,29 @@ ESMTP_Listener {
 		t.Fatal("get must not see an inherited value")
 	}
 }
+
+// TestDynamicPeerOptionAppliesToNextConnection: a console set of a Peer's
+// SMTP_Extensions changes what the next connection from that Peer sees,
+// while the socket stays bound.
+func TestDynamicPeerOptionAppliesToNextConnection(t *testing.T) {
+	for _, be := range backends(t) {
+		t.Run(be, func(t *testing.T) {
+			port := freePort(t)
+			td := start(t, be, fmt.Sprintf(smtpConf, port))
+			if before := ehloFrom(t, "127.0.0.2", addr(port)); strings.Contains(before, "CHUNKING") {
+				t.Fatalf("CHUNKING advertised before it was set:\n%s", before)
+			}
+			path := []string{"esmtp_listener", "listen", addr(port), "peer", "127.0.0.2", "smtp_extensions"}
+			if _, err := td.Set(path, `( "ENHANCEDSTATUSCODES" "CHUNKING" )`); err != nil {
+				t.Fatal(err)
+			}
+			after := ehloFrom(t, "127.0.0.2", addr(port))
+			if !strings.Contains(after, "CHUNKING") {
+				t.Fatalf("the next connection did not get the new set:\n%s", after)
+			}
+			if other := ehloFrom(t, "127.0.0.1", addr(port)); strings.Contains(other, "CHUNKING") {
+				t.Fatalf("another Peer's connection changed too:\n%s", other)
+			}
+		})
+	}
+}
