@@ -1,172 +1,92 @@
 package metrics
 
 import (
-	"bufio"
-	"context"
-	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"sluice/acl"
-	"sluice/config"
-	"sluice/engine"
-	"sluice/metrics/stat"
-	"sluice/proto/smtp"
-	"sluice/spool"
 )
 
-// trafficConf: one ESMTP Listen, one session at a time, 127.0.0.2 denied.
-const trafficConf = `
-Relay_Domains = ( "example.com" )
-ESMTP_Listener {
-  Listener_Sessions = 1
-  Listen "127.0.0.1:%d" {
-    Peer "127.0.0.2" { Always_Deny = true }
-  }
-}
-`
+// TestScrapeCountsKnownTraffic drives one accepted message with one
+// rejected RCPT, one ACL-refused and one cap-refused connection through a
+// real engine and the real SMTP protocol, then checks exact values in the
+// exposition text served by /metrics.
+func TestScrapeCountsKnownTraffic(t *testing.T) {
+	for _, be := range testBackends(t) {
+		t.Run(be, func(t *testing.T) {
+			r := startRig(t, be)
+			a := dialFrom(t, "127.0.0.1", r.addr)
+			a.expect("220")
+			a.cmd("EHLO client.test", "250")
+			a.cmd("MAIL FROM:<a@example.org>", "250")
+			a.cmd("RCPT TO:<b@example.com>", "250")
+			a.cmd("RCPT TO:<c@elsewhere.test>", "550") // not a relay domain
+			a.cmd("DATA", "354")
+			a.cmd("Subject: t\r\n\r\nhello\r\n.", "250")
+			a.cmd("QUIT", "221")
+			a.eof()
 
-// rig is a miniature daemon: engine, spool, an instrumented SMTP factory,
-// a Source over them (the way the daemon is expected to build its own),
-// and /metrics served by Serve.
-type rig struct {
-	eng   *engine.Engine
-	store *spool.Store
-	esmtp *stat.Proto
-	url   string
-	addr  string
-}
+			denied := dialFrom(t, "127.0.0.2", r.addr) // Always_Deny: closed, no reply
+			denied.eof()
 
-func (r *rig) Snapshot() Snapshot {
-	ws := r.eng.Counters()
-	name, why := r.eng.Backend()
-	return Snapshot{
-		Backend:   BackendInfo{Name: name, Reason: why},
-		Config:    ConfigStat{Generation: r.eng.Generation(), LastReloadGood: true},
-		Listens:   ListenStats(ws, r.eng.Listeners()),
-		Protocols: []ProtocolStat{ProtocolStatOf("esmtp", r.esmtp)},
-		Workers:   LoopStats(ws),
-		Spool:     SpoolStatOf(r.store.Stats()),
-	}
-}
+			b := dialFrom(t, "127.0.0.1", r.addr) // holds the only session
+			b.expect("220")
+			capped := dialFrom(t, "127.0.0.1", r.addr)
+			capped.expect("421")
+			capped.eof()
+			b.cmd("QUIT", "221")
+			b.eof()
 
-func startRig(t *testing.T, backend string) *rig {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+			listen := `{listen="` + r.addr + `",listener="ESMTP_Listener"`
+			want := []string{
+				`sluice_listen_connections_accepted_total` + listen + `} 2`,
+				`sluice_listen_connections_refused_total` + listen + `,reason="acl"} 1`,
+				`sluice_listen_connections_refused_total` + listen + `,reason="session_cap"} 1`,
+				`sluice_listen_connections_refused_total` + listen + `,reason="shutdown"} 0`,
+				`sluice_listen_connections_active` + listen + `} 0`,
+				`sluice_listen_connections_closed_total` + listen + `,reason="protocol"} 2`,
+				`sluice_listen_up` + listen + `} 1`,
+				`sluice_protocol_sessions_total{protocol="esmtp"} 2`,
+				`sluice_protocol_messages_received_total{protocol="esmtp"} 1`,
+				`sluice_protocol_recipients_received_total{protocol="esmtp"} 1`,
+				// 220 EHLO MAIL RCPT 250 QUIT, then 220 and 221 on the second session
+				`sluice_protocol_replies_total{class="2xx",protocol="esmtp"} 8`,
+				`sluice_protocol_replies_total{class="3xx",protocol="esmtp"} 1`,
+				`sluice_protocol_replies_total{class="4xx",protocol="esmtp"} 0`,
+				`sluice_protocol_replies_total{class="5xx",protocol="esmtp"} 1`,
+				`sluice_protocol_session_duration_seconds_count{protocol="esmtp"} 2`,
+				`sluice_protocol_message_size_bytes_count{protocol="esmtp"} 1`,
+				`sluice_spool_records_total 1`,
+				`sluice_spool_commits_total 1`,
+				`sluice_spool_errors_total 0`,
+				`sluice_backend_info{backend="` + be + `"`,
+			}
+			var text string
+			deadline := time.Now().Add(5 * time.Second)
+			for { // the last close is counted once the worker has seen it
+				text = r.scrape(t)
+				if strings.Contains(text, want[4]+"\n") || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			for _, w := range want {
+				if !strings.Contains(text, w) {
+					t.Errorf("scrape lacks %q", w)
+				}
+			}
+			if t.Failed() {
+				t.Logf("scrape:\n%s", grepSluice(text))
+			}
+		})
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	c, err := config.Parse("traffic.conf", fmt.Appendf(nil, trafficConf, port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := &rig{esmtp: stat.NewProto(2)}
-	if r.store, err = spool.Open(t.TempDir(), 2, log); err != nil {
-		t.Fatal(err)
-	}
-	r.eng, err = engine.New(engine.Options{Workers: 2, Backend: backend, Log: log, Spool: engine.StoreSpool(r.store)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		r.eng.Shutdown(ctx)
-		r.store.Close()
-	})
-	l := c.Listeners[0].Listens[0]
-	tbl, err := acl.Build(c, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fac := Instrument(smtp.NewFactory(smtp.FactoryOptions{Hostname: "mx.test", Logger: log,
-		RelayDomains: c.Global().List("relay_domains")}), r.esmtp, LineReplies)
-	r.addr = fmt.Sprintf("127.0.0.1:%d", port)
-	err = r.eng.Apply(&engine.Spec{Generation: c.Generation, Listens: []engine.ListenSpec{{
-		Key: "ESMTP_Listener " + r.addr, Listener: "ESMTP_Listener", Service: "SMTP",
-		Network: "tcp", Address: r.addr, Enabled: true, Peers: tbl, Factory: fac}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, maddr, err := Serve("127.0.0.1:0", New(r))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	r.url = "http://" + maddr.String() + "/metrics"
-	return r
 }
 
-func (r *rig) scrape(t *testing.T) string {
-	t.Helper()
-	resp, err := http.Get(r.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// smtpConn is a raw SMTP client that checks each reply's code.
-type smtpConn struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
-}
-
-func dialFrom(t *testing.T, local, addr string) *smtpConn {
-	t.Helper()
-	d := net.Dialer{Timeout: 3 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	return &smtpConn{t: t, c: c, r: bufio.NewReader(c)}
-}
-
-// expect reads one (possibly multi-line) reply and checks its code.
-func (s *smtpConn) expect(code string) {
-	s.t.Helper()
-	for {
-		line, err := s.r.ReadString('\n')
-		if err != nil {
-			s.t.Fatalf("want %s, read error %v", code, err)
-		}
-		if !strings.HasPrefix(line, code) {
-			s.t.Fatalf("want %s, got %q", code, line)
-		}
-		if len(line) < 4 || line[3] != '-' {
-			return
+func grepSluice(text string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "sluice_") {
+			b.WriteString(l + "\n")
 		}
 	}
-}
-
-func (s *smtpConn) cmd(line, code string) {
-	s.t.Helper()
-	if _, err := io.WriteString(s.c, line+"\r\n"); err != nil {
-		s.t.Fatal(err)
-	}
-	s.expect(code)
-}
-
-// eof waits for the server to close the connection.
-func (s *smtpConn) eof() {
-	s.t.Helper()
-	if _, err := io.ReadAll(s.r); err != nil {
-		s.t.Fatalf("waiting for close: %v", err)
-	}
-	s.c.Close()
+	return b.String()
 }
