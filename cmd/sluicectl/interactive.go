@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"sluice/proto/control"
+)
+
+// interactive is the prompt: line editing and history come from
+// golang.org/x/term's Terminal (arrows, Ctrl-A/E/K/U/W, up/down history).
+func interactive(cl *control.Client, o options, in, out *os.File, stderr io.Writer) int {
+	banner := "sluice"
+	if st, body, err := cl.Do("version"); err == nil && st == control.StatusOK {
+		banner = strings.TrimSpace(string(body))
+	}
+	old, err := term.MakeRaw(int(in.Fd()))
+	if err != nil {
+		fmt.Fprintf(stderr, "sluicectl: terminal: %v\n", err)
+		return exitUsage
+	}
+	defer term.Restore(int(in.Fd()), old)
+	t := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{in, out}, "sluice("+o.addr+")> ")
+	if w, h, err := term.GetSize(int(out.Fd())); err == nil {
+		t.SetSize(w, h)
+	}
+	fmt.Fprintf(t, "Connected to %s at %s. 'help' lists commands, 'quit' or Ctrl-D leaves.\n", banner, o.addr)
+	code := exitOK
+	for {
+		l, err := t.ReadLine()
+		if err != nil { // io.EOF: Ctrl-D on an empty line, or Ctrl-C
+			return code
+		}
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		st, body, err := cl.Do(line(o, l))
+		if err != nil {
+			fmt.Fprintf(t, "sluicectl: %v\n", err)
+			return exitConnFail
+		}
+		show(control.Response{Status: st, Body: body}, t, t)
+		code = exitOK
+		if st != control.StatusOK {
+			code = exitFailed
+		}
+		if isQuit(l) {
+			return code
+		}
+	}
+}
