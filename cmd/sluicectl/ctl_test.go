@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sluice/config"
 	"sluice/proto"
@@ -149,5 +152,37 @@ func TestDefaultSocketAndSpoolDispatch(t *testing.T) {
 	}
 	if code, _, errs := ctl("", "spool"); code != 2 || !strings.Contains(errs, "sluicectl spool ls") {
 		t.Fatalf("spool dispatch: %d %q", code, errs)
+	}
+}
+
+// The prompt edits lines and keeps history: Up recalls the last command.
+func TestPromptHistory(t *testing.T) {
+	sock, b := console(t, nil)
+	cl, err := control.Dial(sock, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	keys := "config eval x\r" + // a command
+		"\x1b[A\r" + // Up, Enter: the same command again
+		"pix\x7fd\r" + // "pix", Backspace, "d": pid
+		"frob\r" + // fails
+		"\x04" // Ctrl-D leaves
+	var screen bytes.Buffer
+	code := prompt(cl, options{addr: sock}, struct {
+		io.Reader
+		io.Writer
+	}{strings.NewReader(keys), &screen}, "sluice test", 80, 24)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d (last command failed)", code, exitFailed)
+	}
+	if fmt.Sprint(b.Calls) != "[eval [x] eval [x]]" {
+		t.Fatalf("calls %q", b.Calls)
+	}
+	s := screen.String()
+	for _, want := range []string{"Connected to sluice test", "eval [x]\r\n", "99\r\n", "failed: Unknown command 'frob'"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q:\n%q", want, s)
+		}
 	}
 }

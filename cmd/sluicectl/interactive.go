@@ -24,11 +24,18 @@ func interactive(cl *control.Client, o options, in, out *os.File, stderr io.Writ
 		return exitUsage
 	}
 	defer term.Restore(int(in.Fd()), old)
-	t := term.NewTerminal(struct {
+	w, h, _ := term.GetSize(int(out.Fd()))
+	return prompt(cl, o, struct {
 		io.Reader
 		io.Writer
-	}{in, out}, "sluice("+o.addr+")> ")
-	if w, h, err := term.GetSize(int(out.Fd())); err == nil {
+	}{in, out}, banner, w, h)
+}
+
+// prompt runs the read-eval-print loop on a terminal rw of w x h cells
+// (0: unknown). It returns the exit status of the last command.
+func prompt(cl *control.Client, o options, rw io.ReadWriter, banner string, w, h int) int {
+	t := term.NewTerminal(rw, "sluice("+o.addr+")> ")
+	if w > 0 && h > 0 {
 		t.SetSize(w, h)
 	}
 	fmt.Fprintf(t, "Connected to %s at %s. 'help' lists commands, 'quit' or Ctrl-D leaves.\n", banner, o.addr)
