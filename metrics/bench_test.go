@@ -104,7 +104,7 @@ func startEcho(b *testing.B, backend string, instrumented bool) (*engine.Engine,
 	var f proto.Factory = &echo.Factory{}
 	p := stat.NewProto(1)
 	if instrumented {
-		f = Instrument(f, p, LineReplies)
+		f = Instrument(f, p, Options{Replies: LineReplies})
 	}
 	err = e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{{Key: "echo",
 		Listener: "Echo_Listener", Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true, Factory: f}}})
@@ -236,7 +236,7 @@ func BenchmarkFeed(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var f proto.Factory = &echo.Factory{}
 			if inst {
-				f = Instrument(f, stat.NewProto(1), LineReplies)
+				f = Instrument(f, stat.NewProto(1), Options{Replies: LineReplies})
 			}
 			sess := f.NewSession(&proto.ConnInfo{}, &fakeHost{})
 			in, out := []byte("the quick brown fox jumps over\n"), make([]byte, 0, 64)

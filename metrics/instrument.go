@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"log/slog"
 	"time"
 
 	"sluice/metrics/stat"
@@ -36,38 +37,55 @@ const (
 //
 // Cost per call: one interface hop and, with LineReplies, one scan of the
 // bytes appended. No allocation after the first Submit of a connection.
-func Instrument(f proto.Factory, p *stat.Proto, r Replies) proto.Factory {
-	return &instFactory{f: f, p: p, r: r}
+func Instrument(f proto.Factory, p *stat.Proto, o Options) proto.Factory {
+	return &instFactory{f: f, p: p, o: o}
+}
+
+// Options of Instrument.
+type Options struct {
+	Replies Replies
+	// Log, when set, receives a reception line per durable message and a
+	// reject line per refused connection, 4xx/5xx reply (LineReplies) and
+	// spool failure (see LogReception, LogReject).
+	Log *slog.Logger
 }
 
 type instFactory struct {
 	f proto.Factory
 	p *stat.Proto
-	r Replies
+	o Options
 }
 
 func (f *instFactory) NewSession(c *proto.ConnInfo, h proto.Host) proto.Session {
 	f.p.Session(c.Worker)
-	s := &instSession{f: f, h: h, w: c.Worker, start: c.Accepted}
+	s := &instSession{f: f, h: h, c: c, w: c.Worker, start: c.Accepted}
 	s.s = f.f.NewSession(c, s)
 	return s
 }
 
 func (f *instFactory) Refuse(c *proto.ConnInfo, why proto.RefuseReason, out []byte) []byte {
-	return f.f.Refuse(c, why, out)
+	n := len(out)
+	out = f.f.Refuse(c, why, out)
+	if f.o.Log != nil {
+		text := string(trimLine(out[n:]))
+		if text == "" {
+			text = [...]string{"session cap reached", "shutting down", "denied by Peer ACL"}[why%3]
+		}
+		LogReject(f.o.Log, c, PhaseConnect, replyCode(out[n:]), text)
+	}
+	return out
 }
 
-// pending is one Submit (rcpts >= 0) or Go (rcpts < 0) awaiting Resume;
-// results come back in call order (proto.Host).
-type pending struct {
-	rcpts int32
-	size  int64
-}
+// pending is one Submit (m != nil) or Go (m == nil) awaiting Resume;
+// results come back in call order (proto.Host). The message stays valid
+// until its Resume.
+type pending struct{ m *proto.Message }
 
 type instSession struct {
 	s     proto.Session
 	f     *instFactory
 	h     proto.Host
+	c     *proto.ConnInfo
 	w     int
 	start time.Time
 	pend  []pending
@@ -93,11 +111,17 @@ func (s *instSession) Resume(r proto.Result, out []byte) ([]byte, proto.Action) 
 		k := copy(s.pend, s.pend[1:])
 		s.pend = s.pend[:k]
 		switch {
-		case p.rcpts < 0: // a Go result
+		case p.m == nil: // a Go result
 		case r.Err == nil:
-			s.f.p.Received(s.w, int(p.rcpts), p.size)
+			s.f.p.Received(s.w, len(p.m.Recipients), int64(len(p.m.Data)))
+			if s.f.o.Log != nil {
+				LogReception(s.f.o.Log, s.c, r.ID, p.m)
+			}
 		default:
 			s.f.p.RejectMessage(s.w, 451)
+			if s.f.o.Log != nil {
+				LogReject(s.f.o.Log, s.c, PhaseData, 451, r.Err.Error())
+			}
 		}
 	}
 	n0 := len(out)
@@ -117,13 +141,16 @@ func (s *instSession) Closed(why proto.CloseReason) {
 
 // replies counts the final reply lines in b (output just appended).
 func (s *instSession) replies(b []byte) {
-	if s.f.r != LineReplies {
+	if s.f.o.Replies != LineReplies {
 		return
 	}
 	for len(b) >= 3 {
-		if isDigit(b[0]) && isDigit(b[1]) && isDigit(b[2]) && (len(b) == 3 || b[3] != '-') {
-			if c, ok := stat.ClassOf(int(b[0]-'0')*100 + int(b[1]-'0')*10 + int(b[2]-'0')); ok {
+		if code := replyCode(b); code != 0 && (len(b) == 3 || b[3] != '-') {
+			if c, ok := stat.ClassOf(code); ok {
 				s.f.p.Reply(s.w, c)
+				if c >= stat.Class4xx && s.f.o.Log != nil {
+					LogReject(s.f.o.Log, s.c, PhaseReply, code, string(trimLine(b)))
+				}
 			}
 		}
 		i := indexNL(b)
@@ -149,13 +176,12 @@ func indexNL(b []byte) int {
 // Resume knows what it answers; the rest is passed through.
 
 func (s *instSession) Submit(m *proto.Message) {
-	var size int64 = int64(len(m.Data))
-	s.pend = append(s.pend, pending{rcpts: int32(len(m.Recipients)), size: size})
+	s.pend = append(s.pend, pending{m: m})
 	s.h.Submit(m)
 }
 
 func (s *instSession) Go(fn func() (string, error)) {
-	s.pend = append(s.pend, pending{rcpts: -1})
+	s.pend = append(s.pend, pending{})
 	s.h.Go(fn)
 }
 

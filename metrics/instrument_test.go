@@ -46,7 +46,7 @@ func (s *script) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 	return append(out, "250 ok\r\n"...), proto.Continue
 }
 
-func (s *script) Timeout() time.Duration        { return 0 }
+func (s *script) Timeout() time.Duration       { return 0 }
 func (s *script) Closed(why proto.CloseReason) { s.why = why }
 
 // fakeHost answers nothing itself; the test calls Resume.
@@ -70,7 +70,7 @@ type rejecter interface {
 func TestInstrumentCountsAConversation(t *testing.T) {
 	p := stat.NewProto(2)
 	sf := &scriptFactory{}
-	f := Instrument(sf, p, LineReplies)
+	f := Instrument(sf, p, Options{Replies: LineReplies})
 	t0 := time.Unix(1000, 0)
 	h := &fakeHost{now: t0}
 	sess := f.NewSession(&proto.ConnInfo{Worker: 1, Accepted: t0}, h)
@@ -119,7 +119,7 @@ func TestInstrumentCountsAConversation(t *testing.T) {
 
 func TestInstrumentNoRepliesIgnoresOutput(t *testing.T) {
 	p := stat.NewProto(1)
-	sess := Instrument(&scriptFactory{}, p, NoReplies).NewSession(&proto.ConnInfo{}, &fakeHost{})
+	sess := Instrument(&scriptFactory{}, p, Options{}).NewSession(&proto.ConnInfo{}, &fakeHost{})
 	sess.Start(nil)
 	if s := p.Snapshot(); s.Replies != [stat.NumClasses]uint64{} || s.Sessions != 1 {
 		t.Fatalf("NoReplies counted %v", s.Replies)
@@ -129,7 +129,7 @@ func TestInstrumentNoRepliesIgnoresOutput(t *testing.T) {
 func TestInstrumentFeedDoesNotAllocate(t *testing.T) {
 	p := stat.NewProto(1)
 	sf := &scriptFactory{}
-	sess := Instrument(sf, p, LineReplies).NewSession(&proto.ConnInfo{}, &fakeHost{})
+	sess := Instrument(sf, p, Options{Replies: LineReplies}).NewSession(&proto.ConnInfo{}, &fakeHost{})
 	m := &proto.Message{Recipients: []string{"a"}}
 	step := func(s *script, out []byte) ([]byte, proto.Action) {
 		s.h.Submit(m)

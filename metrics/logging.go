@@ -33,7 +33,8 @@ func NewLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 
 // RateLimit wraps h so that at most burst records with the same message are
 // written per period. When a period ends with records suppressed, the next
-// record of that message carries suppressed=N. Errors during a disk-full
+// record of that message carries suppressed=N. Reception lines
+// (ReceptionMsg) are never limited. Errors during a disk-full
 // storm or a flood of protocol rejects thus cost one line per second, not
 // one per event.
 func RateLimit(h slog.Handler, burst int, period time.Duration) slog.Handler {
@@ -64,6 +65,9 @@ func (h *limitHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *limitHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == ReceptionMsg { // the mainlog loses nothing
+		return h.next.Handle(ctx, r)
+	}
 	suppressed, ok := h.st.admit(r.Message, r.Time)
 	if !ok {
 		return nil

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"sluice/proto"
 )
 
 func TestRateLimitSuppressesAndReports(t *testing.T) {
@@ -52,5 +55,30 @@ func TestNewLoggerFormats(t *testing.T) {
 	}
 	if _, err := NewLogger("text", "loud", &buf); err == nil {
 		t.Fatal("unknown level must fail")
+	}
+}
+
+func TestReceptionLinesAreNeverLimited(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(RateLimit(slog.NewJSONHandler(&buf, nil), 1, time.Hour))
+	c := &proto.ConnInfo{ID: 7, Listener: "ESMTP_Listener", Listen: "127.0.0.1:25",
+		Remote: netip.MustParseAddrPort("192.0.2.1:4000")}
+	m := &proto.Message{Protocol: "esmtp", Sender: "a@b", Recipients: []string{"x", "y"}, Data: []byte("hello")}
+	for i := 0; i < 3; i++ {
+		LogReception(l, c, "id1", m)
+		LogReject(l, c, PhaseReply, 550, "550 no")
+	}
+	out := buf.String()
+	if n := strings.Count(out, `"msg":"reception"`); n != 3 {
+		t.Fatalf("%d reception lines, want 3:\n%s", n, out)
+	}
+	if n := strings.Count(out, `"msg":"reject"`); n != 1 {
+		t.Fatalf("%d reject lines, want 1 (burst 1):\n%s", n, out)
+	}
+	for _, w := range []string{`"id":"id1"`, `"peer":"192.0.2.1:4000"`, `"rcpts":2`, `"size":5`,
+		`"sender":"a@b"`, `"listener":"ESMTP_Listener"`, `"phase":"reply"`, `"code":550`, `"conn":7`} {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing %s in %s", w, out)
+		}
 	}
 }

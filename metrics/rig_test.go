@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +42,25 @@ type rig struct {
 	esmtp *stat.Proto
 	url   string
 	addr  string
+	audit lockedBuffer // reception and reject lines
+}
+
+// lockedBuffer is written by the workers and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func (r *rig) Snapshot() Snapshot {
@@ -88,7 +109,8 @@ func startRig(t *testing.T, backend string) *rig {
 		t.Fatal(err)
 	}
 	fac := Instrument(smtp.NewFactory(smtp.FactoryOptions{Hostname: "mx.test", Logger: log,
-		RelayDomains: c.Global().List("relay_domains")}), r.esmtp, LineReplies)
+		RelayDomains: c.Global().List("relay_domains")}), r.esmtp,
+		Options{Replies: LineReplies, Log: slog.New(RateLimit(slog.NewTextHandler(&r.audit, nil), 20, time.Second))})
 	r.addr = fmt.Sprintf("127.0.0.1:%d", port)
 	err = r.eng.Apply(&engine.Spec{Generation: c.Generation, Listens: []engine.ListenSpec{{
 		Key: "ESMTP_Listener " + r.addr, Listener: "ESMTP_Listener", Service: "SMTP",

@@ -74,6 +74,16 @@ func TestScrapeCountsKnownTraffic(t *testing.T) {
 					t.Errorf("scrape lacks %q", w)
 				}
 			}
+			audit := r.audit.String()
+			for _, w := range []string{
+				`msg=reception id=`, ` protocol=esmtp peer=127.0.0.1:`, ` sender=a@example.org rcpts=1 size=`,
+				`msg=reject peer=127.0.0.1:`, ` phase=reply code=550 text="550 `,
+				` phase=connect code=421 text="421 `, ` phase=connect code=0 text="denied by Peer ACL"`,
+			} {
+				if !strings.Contains(audit, w) {
+					t.Errorf("audit log lacks %q:\n%s", w, audit)
+				}
+			}
 			if t.Failed() {
 				t.Logf("scrape:\n%s", grepSluice(text))
 			}
