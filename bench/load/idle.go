@@ -83,8 +83,8 @@ func runIdle(ctx context.Context, c *Config, progress io.Writer) (*Result, error
 		cpu1, _ := procfs.ReadCPU(c.ServerPID)
 		d := cpu1.Sub(cpu0)
 		res.Server = &Server{PID: c.ServerPID, RSSBefore: rss0, RSSAfter: rss1,
-			RSSPerConn:   (float64(rss1) - float64(rss0)) / float64(len(fds)),
-			CPUSeconds:   d.Total().Seconds(), UserSeconds: d.User.Seconds(), SysSeconds: d.System.Seconds(),
+			RSSPerConn: (float64(rss1) - float64(rss0)) / float64(len(fds)),
+			CPUSeconds: d.Total().Seconds(), UserSeconds: d.User.Seconds(), SysSeconds: d.System.Seconds(),
 			CPUUsPerConn: float64(d.Total().Microseconds()) / float64(len(fds)),
 			PerfNote:     "idle-hold: no perf"}
 		res.Server.CPUUsPerOp = res.Server.CPUUsPerConn
