@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,11 @@ func TestScrapeCountsKnownTraffic(t *testing.T) {
 			for _, w := range want {
 				if !strings.Contains(text, w) {
 					t.Errorf("scrape lacks %q", w)
+				}
+			}
+			if out := os.Getenv("SLUICE_SCRAPE_OUT"); out != "" { // scripts/promcheck.sh lints it
+				if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
 				}
 			}
 			audit := r.audit.String()
