@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"net/smtp"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"sluice/spool"
+	"sluice/spool/spooltest"
 )
 
 const smtpConf = `
@@ -166,18 +166,7 @@ func spoolMessages(t *testing.T, st *spool.Store, n int) [][]byte {
 // header followed by body.
 func containsBody(msgs [][]byte, body string) bool {
 	for _, m := range msgs {
-		if !bytes.HasPrefix(m, []byte("Received:")) {
-			continue
-		}
-		i := bytes.Index(m, []byte("\r\n"))
-		for i >= 0 && i+2 < len(m) && (m[i+2] == ' ' || m[i+2] == '\t') {
-			j := bytes.Index(m[i+2:], []byte("\r\n"))
-			if j < 0 {
-				return false
-			}
-			i += 2 + j
-		}
-		if i >= 0 && string(m[i+2:]) == body {
+		if b, ok := spooltest.StripTrace(m); ok && string(b) == body {
 			return true
 		}
 	}

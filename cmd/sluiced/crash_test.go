@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"sluice/spool"
+	"sluice/spool/spooltest"
 )
 
 // TestCrashLosesNothingAcknowledged runs sluiced as a child under SMTP load,
@@ -136,7 +136,8 @@ func verifySpool(t *testing.T, dir string, sent, acked map[string]string, round 
 	have := map[string]string{}
 	seen := map[string]bool{}
 	err = st.Iter(func(rec *spool.Record) error {
-		body, ok := stripReceived(rec.Data)
+		b, ok := spooltest.StripTrace(rec.Data)
+		body := string(b)
 		if !ok {
 			return fmt.Errorf("record %s has no Received header: partial or foreign", rec.ID)
 		}
@@ -158,24 +159,6 @@ func verifySpool(t *testing.T, dir string, sent, acked map[string]string, round 
 			t.Fatalf("round %d: acknowledged message %s lost or altered", round, id)
 		}
 	}
-}
-
-func stripReceived(m []byte) (string, bool) {
-	if !bytes.HasPrefix(m, []byte("Received:")) {
-		return "", false
-	}
-	i := bytes.Index(m, []byte("\r\n"))
-	for i >= 0 && i+2 < len(m) && (m[i+2] == ' ' || m[i+2] == '\t') {
-		j := bytes.Index(m[i+2:], []byte("\r\n"))
-		if j < 0 {
-			return "", false
-		}
-		i += 2 + j
-	}
-	if i < 0 {
-		return "", false
-	}
-	return string(m[i+2:]), true
 }
 
 func freePort(t *testing.T) int {

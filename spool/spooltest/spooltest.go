@@ -154,3 +154,24 @@ func Verify(committed []Committed, stored map[string][]byte) error {
 	}
 	return nil
 }
+
+// StripTrace removes the Received: header (and its folded continuation
+// lines) that sluice prepends to every SMTP message, returning the message
+// as the client sent it. ok is false when m does not start with one.
+func StripTrace(m []byte) (body []byte, ok bool) {
+	if !bytes.HasPrefix(m, []byte("Received:")) {
+		return nil, false
+	}
+	i := bytes.Index(m, []byte("\r\n"))
+	for i >= 0 && i+2 < len(m) && (m[i+2] == ' ' || m[i+2] == '\t') {
+		j := bytes.Index(m[i+2:], []byte("\r\n"))
+		if j < 0 {
+			return nil, false
+		}
+		i += 2 + j
+	}
+	if i < 0 {
+		return nil, false
+	}
+	return m[i+2:], true
+}

@@ -67,3 +67,20 @@ func TestRunAndKill(t *testing.T) {
 		t.Fatal("a child that exited by itself counted as killed")
 	}
 }
+
+func TestStripTrace(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"Received: from a\r\n\tby b; date\r\nSubject: x\r\n\r\nbody\r\n", "Subject: x\r\n\r\nbody\r\n", true},
+		{"Received: from a by b\r\n\r\nbody\r\n", "\r\nbody\r\n", true},
+		{"Subject: no trace\r\n\r\n", "", false},
+		{"Received: unterminated", "", false},
+	} {
+		got, ok := StripTrace([]byte(c.in))
+		if ok != c.ok || string(got) != c.want {
+			t.Errorf("StripTrace(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
