@@ -23,6 +23,7 @@ var Scenarios = []string{SMTPKeepalive, SMTPSession, ConnRate, IdleHold, HTTP, E
 // Config describes one run.
 type Config struct {
 	Scenario   string
+	Case       string // what is compared across servers ("smtp-kept-open-1k")
 	Label      string // server name in the results ("sluice-uring", "smtp-sink")
 	Round      int    // round number when run by scripts/bench.sh
 	Addr       string // host:port

@@ -28,6 +28,7 @@ type Server struct {
 
 // Result is one run, written as JSON by -json.
 type Result struct {
+	Case       string       `json:"case"`
 	Scenario   string       `json:"scenario"`
 	Label      string       `json:"label"`
 	Round      int          `json:"round"`
@@ -51,7 +52,7 @@ type Result struct {
 }
 
 func newResult(c *Config) *Result {
-	return &Result{Scenario: c.Scenario, Label: c.Label, Round: c.Round, Addr: c.Addr, Mode: c.Mode(),
+	return &Result{Case: c.Case, Scenario: c.Scenario, Label: c.Label, Round: c.Round, Addr: c.Addr, Mode: c.Mode(),
 		Conns: c.Conns, Size: c.Size, Pipelining: c.Pipelining, HTTPClose: c.HTTPClose,
 		Batch: c.Batch, Rate: c.Rate, Command: c.Command, Start: time.Now().UTC()}
 }

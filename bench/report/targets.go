@@ -1,0 +1,81 @@
+package report
+
+import (
+	"fmt"
+	"math"
+
+	"sluice/bench/load"
+)
+
+// Case names scripts/bench.sh uses; the targets refer to them.
+const (
+	CaseKeptOpen = "smtp-kept-open-1k"
+	CaseSession  = "smtp-session-1k"
+	CaseIdle     = "idle-100k"
+	Candidate    = "sluice-uring"
+	EpollLabel   = "sluice-epoll"
+)
+
+// Target is one line of the issue's target table, evaluated.
+type Target struct {
+	Name   string  `json:"name"`
+	Value  Stat    `json:"value"`
+	Limit  float64 `json:"limit"`
+	Unit   string  `json:"unit"`
+	Status string  `json:"status"` // met, missed, not measured
+}
+
+// Targets evaluates issue 12's table against the aggregated cases; the
+// epoll target pairs each round's epoll and io_uring runs.
+func Targets(cases []Case, results []*load.Result, ref string) []Target {
+	ratio := func(name string) Stat {
+		r, _ := Find(cases, name, Candidate)
+		return r.RatioToRef
+	}
+	idle, _ := Find(cases, CaseIdle, Candidate)
+	ts := []Target{
+		{Name: "SMTP kept-open, 1 KiB, 20 sessions: server CPU/message vs " + ref, Value: ratio(CaseKeptOpen), Limit: 0.67, Unit: "×"},
+		{Name: "SMTP new session per message: server CPU/session vs " + ref, Value: ratio(CaseSession), Limit: 0.67, Unit: "×"},
+		{Name: "100,000 idle connections: server RSS per connection", Value: idle.RSSPerConn, Limit: 2560, Unit: "B"},
+		{Name: "epoll back end CPU/message vs io_uring (kept-open)", Value: PairRatio(results, CaseKeptOpen, EpollLabel, Candidate), Limit: 1.25, Unit: "×"},
+	}
+	for i := range ts {
+		switch t := &ts[i]; {
+		case t.Value.N == 0:
+			t.Status = "not measured"
+		case t.Value.Median <= t.Limit:
+			t.Status = "met"
+		default:
+			t.Status = "missed"
+		}
+	}
+	return ts
+}
+
+// PairRatio is the per-round ratio of a's CPU/op to b's in one case.
+func PairRatio(results []*load.Result, name, a, b string) Stat {
+	base := map[int]float64{}
+	for _, r := range results {
+		if r.Case == name && r.Label == b {
+			base[r.Round] = cpuPerOp(r)
+		}
+	}
+	var xs []float64
+	for _, r := range results {
+		if v, ok := base[r.Round]; ok && r.Case == name && r.Label == a && v > 0 {
+			xs = append(xs, cpuPerOp(r)/v)
+		}
+	}
+	return StatOf(xs)
+}
+
+// fmtStat prints "median (min–max)" with the given precision; "—" when empty.
+func fmtStat(s Stat, prec int) string {
+	if s.N == 0 || math.IsNaN(s.Median) {
+		return "—"
+	}
+	if s.N == 1 || s.Min == s.Max {
+		return fmt.Sprintf("%.*f", prec, s.Median)
+	}
+	return fmt.Sprintf("%.*f (%.*f–%.*f)", prec, s.Median, prec, s.Min, prec, s.Max)
+}
