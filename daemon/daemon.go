@@ -27,6 +27,7 @@ import (
 
 	"sluice/config"
 	"sluice/engine"
+	"sluice/metrics/stat"
 	"sluice/spool"
 )
 
@@ -56,8 +57,10 @@ type Daemon struct {
 	metrics  *http.Server
 	metAddr  net.Addr
 	reg      *prometheus.Registry
+	protos   map[string]*stat.Proto // per protocol, for the daemon's life
 
 	reloadOK, reloadFailed atomic.Uint64
+	lastReloadBad          atomic.Bool
 	lastReloadErr          atomic.Pointer[string]
 
 	done     chan struct{}
@@ -86,6 +89,7 @@ func New(o Options) (*Daemon, error) {
 	if d.store, err = openSpool(d.spoolDir, d.workers(g), o.Log); err != nil {
 		return nil, err
 	}
+	d.initProtoStats(d.workers(g))
 	backend := firstNonEmpty(o.EventLoop, g.String("event_loop_backend"), "auto")
 	d.eng, err = engine.New(engine.Options{Workers: d.workers(g), Backend: backend,
 		Log: o.Log, Spool: engine.StoreSpool(d.store)})
@@ -93,14 +97,19 @@ func New(o Options) (*Daemon, error) {
 		d.store.Close()
 		return nil, err
 	}
-	if err := d.apply(c); err != nil {
-		// A Listen that failed to bind is reported and kept as "failed";
-		// the daemon serves the rest, as Momentum does.
-		o.Log.Error("some listeners failed to start", "err", err)
-	}
 	if err := d.startMetrics(firstNonEmpty(o.MetricsAddr, g.String("metrics_listen"))); err != nil {
 		d.Shutdown(context.Background())
 		return nil, err
+	}
+	spec, err := d.buildSpec(c)
+	if err != nil {
+		d.Shutdown(context.Background())
+		return nil, err
+	}
+	if err := d.apply0(spec); err != nil {
+		// A Listen that failed to bind is reported and kept as "failed";
+		// the daemon serves the rest, as Momentum does.
+		o.Log.Error("some listeners failed to start", "err", err)
 	}
 	return d, nil
 }

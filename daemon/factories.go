@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"sluice/config"
+	"sluice/metrics"
 	"sluice/proto"
 	"sluice/proto/ecstream"
 	httpproto "sluice/proto/http"
@@ -19,7 +20,7 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
-	return map[string]proto.Factory{
+	raw := map[string]proto.Factory{
 		"esmtp_listener": smtp.NewFactory(smtp.FactoryOptions{
 			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains")}),
 		"ecstream_listener": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log}),
@@ -32,4 +33,15 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 		}),
 		"control_listener": d.controlFactory(c),
 	}
+	// Every factory counts into its protocol's statistics and writes the
+	// reception and reject logs; SMTP replies are counted by class.
+	out := make(map[string]proto.Factory, len(raw))
+	for kind, f := range raw {
+		o := metrics.Options{Log: d.log}
+		if kind == "esmtp_listener" {
+			o.Replies = metrics.LineReplies
+		}
+		out[kind] = metrics.Instrument(f, d.protos[protocols[kind]], o)
+	}
+	return out
 }

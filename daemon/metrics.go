@@ -3,48 +3,67 @@ package daemon
 import (
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
+
+	"sluice/metrics"
+	"sluice/metrics/stat"
 )
 
-// registry builds the Prometheus registry: sluice's collectors read the
-// engine's and the spool's atomic counters at scrape time.
-func (d *Daemon) registry() *prometheus.Registry {
-	if d.reg == nil {
-		d.reg = prometheus.NewRegistry()
-		d.reg.MustRegister(collectors.NewGoCollector(),
-			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+// protocols are the names the metrics use per listener type; their
+// counters live as long as the daemon, across reloads.
+var protocols = map[string]string{
+	"esmtp_listener":    "esmtp",
+	"http_listener":     "http",
+	"ecstream_listener": "ecstream",
+	"control_listener":  "control",
+}
+
+func (d *Daemon) initProtoStats(workers int) {
+	d.protos = make(map[string]*stat.Proto, len(protocols))
+	for _, name := range protocols {
+		d.protos[name] = stat.NewProto(workers)
 	}
-	return d.reg
+}
+
+// Snapshot implements metrics.Source: plain values read from the engine's,
+// the spool's and the protocols' atomic counters at scrape time.
+func (d *Daemon) Snapshot() metrics.Snapshot {
+	ws := d.eng.Counters()
+	name, reason := d.eng.Backend()
+	s := metrics.Snapshot{
+		Backend: metrics.BackendInfo{Name: name, Reason: reason},
+		Config: metrics.ConfigStat{Generation: d.cfg.Load().Generation,
+			ReloadOK: d.reloadOK.Load(), ReloadFailed: d.reloadFailed.Load(),
+			LastReloadGood: !d.lastReloadBad.Load()},
+		Listens: metrics.ListenStats(ws, d.eng.Listeners()),
+		Workers: metrics.LoopStats(ws),
+		Spool:   metrics.SpoolStatOf(d.store.Stats()),
+	}
+	for _, n := range []string{"esmtp", "http", "ecstream", "control"} {
+		s.Protocols = append(s.Protocols, metrics.ProtocolStatOf(n, d.protos[n]))
+	}
+	return s
 }
 
 // startMetrics serves /metrics on addr, apart from the ingress path.
 func (d *Daemon) startMetrics(addr string) error {
-	if addr == "" || addr == "off" {
+	d.reg = metrics.New(d)
+	if addr == "off" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", addr)
+	srv, bound, err := metrics.Serve(addr, d.reg)
 	if err != nil {
 		return fmt.Errorf("daemon: Metrics_Listen %s: %w (choose another address with -metrics or Metrics_Listen)", addr, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(d.registry(), promhttp.HandlerOpts{}))
-	d.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	d.metAddr = ln.Addr()
-	go d.metrics.Serve(ln)
-	d.log.Info("metrics", "addr", ln.Addr().String())
+	d.metrics, d.metAddr = srv, bound
+	d.log.Info("metrics", "addr", bound.String())
 	return nil
 }
 
 // writeMetrics renders the exposition for the HTTP_Listener's /metrics.
 func (d *Daemon) writeMetrics(w io.Writer) error {
-	mfs, err := d.registry().Gather()
+	mfs, err := d.reg.Gather()
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,7 @@ func (d *Daemon) switchTo(old, c *config.Config, why string) (string, error) {
 	applyErr := d.apply0(spec)
 	if why == "reload" {
 		d.reloadOK.Add(1)
+		d.lastReloadBad.Store(false)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "generation %d applied (%s): %d Listen added, %d removed, %d changed\n",
@@ -87,17 +88,9 @@ func (d *Daemon) switchTo(old, c *config.Config, why string) (string, error) {
 
 func (d *Daemon) reloadFailure(err error) error {
 	d.reloadFailed.Add(1)
+	d.lastReloadBad.Store(true)
 	msg := err.Error()
 	d.lastReloadErr.Store(&msg)
 	d.log.Error("reconfigure failed; the old generation keeps serving", "err", err)
 	return fmt.Errorf("Reconfigure failed:\n%w", err)
-}
-
-// apply builds and applies the spec for c (start-up).
-func (d *Daemon) apply(c *config.Config) error {
-	spec, err := d.buildSpec(c)
-	if err != nil {
-		return err
-	}
-	return d.apply0(spec)
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -195,3 +196,22 @@ func (s *instSession) RejectRecipient(code int) { s.f.p.RejectRecipient(s.w, cod
 // RejectMessage lets the protocol count a refused message (MAIL or DATA
 // refused), not a spool failure, which Instrument counts itself.
 func (s *instSession) RejectMessage(code int) { s.f.p.RejectMessage(s.w, code) }
+
+// TLSStarted forwards the engine's "TLS is up" notice to a session that
+// wants it (SMTP resets to the post-banner state there).
+func (s *instSession) TLSStarted(cs *tls.ConnectionState) {
+	if t, ok := s.s.(interface{ TLSStarted(*tls.ConnectionState) }); ok {
+		t.TLSStarted(cs)
+	}
+}
+
+// TLSConfig forwards to the wrapped factory when it terminates TLS; nil, nil
+// when it does not, so wrapping never changes whether a Listen offers TLS.
+func (f *instFactory) TLSConfig(c *proto.ConnInfo) (*tls.Config, error) {
+	if t, ok := f.f.(interface {
+		TLSConfig(*proto.ConnInfo) (*tls.Config, error)
+	}); ok {
+		return t.TLSConfig(c)
+	}
+	return nil, nil
+}

@@ -65,34 +65,43 @@ func (s *session) mail(arg []byte, out []byte) ([]byte, proto.Action) {
 
 func (s *session) rcpt(arg []byte, out []byte) []byte {
 	if !s.tx.mail {
-		return s.reply(out, rRcptNoMail)
+		return s.rejectRcpt(out, rRcptNoMail)
 	}
 	rest, ok := cutPrefixFold(arg, "TO:")
 	if !ok {
-		return s.reply(out, rRcptSyntax)
+		return s.rejectRcpt(out, rRcptSyntax)
 	}
 	p, params, ok := parsePath(s.trimEnvWS(rest), s.set.envWS)
 	if !ok || p.null {
-		return s.reply(out, rRcptSyntax)
+		return s.rejectRcpt(out, rRcptSyntax)
 	}
 	switch {
 	case len(params) > 0:
-		return s.reply(out, rBadParam)
+		return s.rejectRcpt(out, rBadParam)
 	case p.ipLit && !s.set.allowIPLit:
-		return s.reply(out, rIPLiteral)
+		return s.rejectRcpt(out, rIPLiteral)
 	case p.nonASCII && !s.set.utf8:
-		return s.reply(out, rNeedUTF8)
+		return s.rejectRcpt(out, rNeedUTF8)
 	case s.set.maxRcptMsg > 0 && int64(s.nrcpt()) >= s.set.maxRcptMsg:
-		return s.reply(out, rRcptPerMsg)
+		return s.rejectRcpt(out, rRcptPerMsg)
 	case s.set.maxRcptConn > 0 && s.connRcpts >= s.set.maxRcptConn:
-		return s.reply(out, rRcptPerConn)
+		return s.rejectRcpt(out, rRcptPerConn)
 	case !p.postmaster && !s.mayRelayTo(p.domain):
-		return s.reply(out, rRelayDenied)
+		return s.rejectRcpt(out, rRelayDenied)
 	}
 	s.connRcpts++
 	s.tx.arena = append(s.tx.arena, p.mailbox...)
 	s.tx.ends = append(s.tx.ends, int32(len(s.tx.arena)))
 	return s.reply(out, rRcptOK)
+}
+
+// rejectRcpt answers a refused RCPT and reports it to a host that keeps
+// protocol statistics (metrics.Instrument offers RejectRecipient).
+func (s *session) rejectRcpt(out []byte, r reply) []byte {
+	if h, ok := s.h.(interface{ RejectRecipient(code int) }); ok {
+		h.RejectRecipient(int(r.code[0]-'0')*100 + int(r.code[1]-'0')*10 + int(r.code[2]-'0'))
+	}
+	return s.reply(out, r)
 }
 
 // trimEnvWS drops blanks after "FROM:"/"TO:" when
