@@ -14,8 +14,7 @@ import (
 func TestAcceptEMFILE(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		e := newEngine(t, backend, 1, nil)
-		apply(t, e, 1, tcpSpec("echo", "127.0.0.1:0", &echo.Factory{}))
-		ap := netip.MustParseAddrPort(addrOf(t, e, "echo"))
+		ap := netip.MustParseAddrPort(freeAddr(t))
 		const n = 40
 		var socks []int
 		for i := 0; i < n; i++ { // client fds exist before the limit drops
@@ -33,7 +32,7 @@ func TestAcceptEMFILE(t *testing.T) {
 		var old syscall.Rlimit
 		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old)
 		low := old
-		low.Cur = uint64(countFds(t) + 3)
+		low.Cur = uint64(countFds(t) + 6) // the listen socket and a little slack
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
 			t.Fatal(err)
 		}
@@ -45,6 +44,10 @@ func TestAcceptEMFILE(t *testing.T) {
 			}
 		}
 		defer restore()
+		// Bind under the low limit: io_uring takes the fd limit when the
+		// accept is prepared, so a multishot accept armed before the limit
+		// dropped would never see EMFILE.
+		apply(t, e, 1, tcpSpec("echo", ap.String(), &echo.Factory{}))
 		sa := &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
 		for _, fd := range socks {
 			if err := syscall.Connect(fd, sa); err != nil {
@@ -68,4 +71,22 @@ func TestAcceptEMFILE(t *testing.T) {
 		eventually(t, 5*time.Second, "accepting resumed", func() bool { return accepted() == n })
 		t.Logf("accepted %d under the limit, %d loop turns in 300 ms", got, turns)
 	})
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(sa.(*syscall.SockaddrInet4).Port)).String()
 }

@@ -127,12 +127,10 @@ func TestShutdown(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- e.Shutdown(ctx) }()
 		eventually(t, time.Second, "draining", func() bool { return e.down.Load() })
-		if !refused("tcp", addr) {
-			t.Fatal("still accepting while draining")
-		}
-		if cs := e.Conns(); len(cs) != 2 {
-			t.Fatalf("Conns while draining: %+v", cs)
-		}
+		// The workers close their listen sockets on their own threads just
+		// after the flag flips; a busy machine may take a moment.
+		eventually(t, 2*time.Second, "refusing while draining", func() bool { return refused("tcp", addr) })
+		eventually(t, 2*time.Second, "two connections while draining", func() bool { return len(e.Conns()) == 2 })
 		talker.send(t, "more\n")
 		if got := talker.line(t); got != "421 shutting down" {
 			t.Fatalf("got %q", got)
