@@ -169,7 +169,10 @@ func Summary(r *load.Result) string {
 		fmt.Fprintf(&b, "; latency p50 %.0f p99 %.0f p99.9 %.0f µs", r.Latency.P50Us, r.Latency.P99Us, r.Latency.P999Us)
 	}
 	if s := r.Server; s != nil {
-		fmt.Fprintf(&b, "; server %.1f µs CPU/op at %.0f%% CPU", s.CPUUsPerOp, 100*s.CPUUtil)
+		fmt.Fprintf(&b, "; server %.1f µs CPU/op", s.CPUUsPerOp)
+		if s.CPUUtil > 0 {
+			fmt.Fprintf(&b, " at %.0f%% CPU", 100*s.CPUUtil)
+		}
 		if s.SyscallsOp > 0 {
 			fmt.Fprintf(&b, ", %.2f syscalls/op, %.3f ctx-sw/op", s.SyscallsOp, s.CtxSwitchOp)
 		}

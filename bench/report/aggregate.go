@@ -65,17 +65,14 @@ type Case struct {
 // the reference's median is left out of the ratios (performance-anchors §7.5).
 const RefTolerance = 0.15
 
-// Aggregate groups results by case and label. Labels keep the order of
-// order (unknown labels follow, sorted); cases keep first-seen order.
-func Aggregate(results []*load.Result, ref string, order []string) []Case {
-	var names []string
+// Aggregate groups results by case and label. Labels follow order and
+// cases follow caseOrder; names not listed come after, sorted.
+func Aggregate(results []*load.Result, ref string, order, caseOrder []string) []Case {
 	byCase := map[string][]*load.Result{}
 	for _, r := range results {
-		if _, ok := byCase[r.Case]; !ok {
-			names = append(names, r.Case)
-		}
 		byCase[r.Case] = append(byCase[r.Case], r)
 	}
+	names := labelOrder(byCase, caseOrder)
 	out := make([]Case, 0, len(names))
 	for _, n := range names {
 		out = append(out, aggregateCase(n, byCase[n], ref, order))
@@ -128,6 +125,8 @@ func aggregateCase(name string, rs []*load.Result, ref string, order []string) C
 	return c
 }
 
+// labelOrder lists the keys of byLabel: those in order first, in that
+// order, then the rest sorted.
 func labelOrder(byLabel map[string][]*load.Result, order []string) []string {
 	var out, rest []string
 	for _, l := range order {

@@ -38,6 +38,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	doc := fs.String("doc", "", "Markdown file whose generated section to replace (e.g. docs/performance.md)")
 	ref := fs.String("ref", "smtp-sink", "reference server label for the ratios")
 	order := fs.String("order", "sluice-uring,sluice-epoll,sluice-uring-shm,sluice-epoll-shm,smtp-sink,gosmtp", "label order in tables")
+	caseOrder := fs.String("cases", strings.Join(CaseOrder, ","), "case order in tables and charts")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cases := Aggregate(results, *ref, strings.Split(*order, ","))
+	cases := Aggregate(results, *ref, strings.Split(*order, ","), strings.Split(*caseOrder, ","))
 	o := Output{Generated: time.Now().UTC(), Meta: meta, Targets: Targets(cases, results, *ref), Cases: cases}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)

@@ -26,7 +26,11 @@ func Markdown(m Meta, cases []Case, targets []Target, chartDir string) string {
 	}
 	b.WriteString("| target | measured | limit | status |\n| --- | --- | --- | --- |\n")
 	for _, t := range targets {
-		fmt.Fprintf(&b, "| %s | %s %s | ≤ %g %s | %s |\n", t.Name, fmtStat(t.Value, 2), t.Unit, t.Limit, t.Unit, t.Status)
+		prec := 2
+		if t.Unit == "B" {
+			prec = 0
+		}
+		fmt.Fprintf(&b, "| %s | %s %s | ≤ %g %s | %s |\n", t.Name, fmtStat(t.Value, prec), t.Unit, t.Limit, t.Unit, t.Status)
 	}
 	for _, c := range cases {
 		desc := m.Cases[c.Name]

@@ -53,7 +53,7 @@ func sample() []*load.Result {
 
 func TestAggregateAndTargets(t *testing.T) {
 	rs := sample()
-	cases := Aggregate(rs, "smtp-sink", []string{Candidate, EpollLabel, "smtp-sink"})
+	cases := Aggregate(rs, "smtp-sink", []string{Candidate, EpollLabel, "smtp-sink"}, CaseOrder)
 	if len(cases) != 3 || cases[0].Name != CaseKeptOpen || cases[2].Name != CaseIdle {
 		t.Fatalf("cases %+v", cases)
 	}
@@ -85,7 +85,7 @@ func TestAggregateAndTargets(t *testing.T) {
 
 func TestMarkdown(t *testing.T) {
 	rs := sample()
-	cases := Aggregate(rs, "smtp-sink", nil)
+	cases := Aggregate(rs, "smtp-sink", nil, nil)
 	md := Markdown(Meta{Command: "scripts/bench.sh", Rounds: 5, Cases: map[string]string{CaseKeptOpen: "Kept open"},
 		Notes: []string{"sluiced fsyncs"}}, cases, Targets(cases, rs, "smtp-sink"), "../bench/results")
 	for _, want := range []string{"Command: `scripts/bench.sh`", "#### Kept open", "| sluice-uring | 15000 | 90% | 35.0 (34.0–50.0) | 0.50 |",
@@ -113,6 +113,16 @@ func TestMainWritesEverything(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, "results", f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
+	}
+	cpu, _ := os.ReadFile(filepath.Join(out, "results", "cpu.svg"))
+	ratio, _ := os.ReadFile(filepath.Join(out, "results", "ratio.svg"))
+	// kept-open has 3 servers, session 2: the missing epoll session is no bar.
+	if n := strings.Count(string(cpu), `class="bar"`); n != 5 {
+		t.Errorf("cpu.svg has %d bars, want 5", n)
+	}
+	// ratios leave the reference out: 2 + 1 bars.
+	if n := strings.Count(string(ratio), `class="bar"`); n != 3 || strings.Contains(string(ratio), CaseIdle) {
+		t.Errorf("ratio.svg has %d bars (idle present: %v)", n, strings.Contains(string(ratio), CaseIdle))
 	}
 	d, _ := os.ReadFile(doc)
 	if !strings.Contains(string(d), "## Peer comparison") || !strings.Contains(string(d), "](../results/cpu.svg)") {

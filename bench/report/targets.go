@@ -13,8 +13,13 @@ const (
 	CaseSession  = "smtp-session-1k"
 	CaseIdle     = "idle-100k"
 	Candidate    = "sluice-uring"
-	EpollLabel   = "sluice-epoll"
+
+	EpollLabel = "sluice-epoll"
 )
+
+// CaseOrder lists scripts/bench.sh's cases in the order tables show them.
+var CaseOrder = []string{CaseKeptOpen, CaseSession, "smtp-pipelined-1k", "connrate",
+	"http-keepalive-1k", "http-close-1k", "ecstream-1k", CaseIdle}
 
 // Target is one line of the target table, evaluated.
 type Target struct {

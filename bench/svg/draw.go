@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 )
 
 const (
@@ -18,7 +19,7 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 	}
 	W, H := c.Width, c.Height
 	if W == 0 {
-		W = 760
+		W = max(760, marginL+marginR+len(c.Categories)*(len(c.Series)*26+24))
 	}
 	if H == 0 {
 		H = 420
@@ -55,8 +56,9 @@ func (c *Chart) axes(bw *bufio.Writer, pw, ph, top float64, y func(float64) floa
 		float64(marginT)+ph/2, esc(c.YLabel))
 	gw := pw / float64(len(c.Categories))
 	for i, cat := range c.Categories {
-		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n",
-			float64(marginL)+gw*(float64(i)+0.5), float64(marginT)+ph+18, esc(cat))
+		x, y := float64(marginL)+gw*(float64(i)+0.5), float64(marginT)+ph+16
+		fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="end" transform="rotate(-20 %.1f %.1f)">%s</text>`+"\n",
+			x+20, y, x+20, y, esc(cat))
 	}
 }
 
@@ -65,16 +67,20 @@ func (c *Chart) bars(bw *bufio.Writer, pw float64, y func(float64) float64) {
 	barW := gw * 0.8 / float64(len(c.Series))
 	for i := range c.Categories {
 		x0 := float64(marginL) + gw*float64(i) + gw*0.1
-		for j, s := range c.Series {
+		for j := range c.Series {
+			s := &c.Series[j]
 			x := x0 + barW*float64(j)
 			v := s.Values[i]
+			if math.IsNaN(v) {
+				continue
+			}
 			fmt.Fprintf(bw, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %s</title></rect>`+"\n",
-				x, y(v), barW*0.92, y(0)-y(v), Palette[j%len(Palette)], esc(s.Name), Label(v))
+				x, y(v), barW*0.92, y(0)-y(v), s.color(j), esc(s.Name), Label(v))
 			if s.Lo != nil && s.Hi != nil {
 				cx := x + barW*0.46
 				fmt.Fprintf(bw, `<line class="whisker" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#333"/>`+"\n", cx, cx, y(s.Lo[i]), y(s.Hi[i]))
 			}
-			fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10">%s</text>`+"\n",
+			fmt.Fprintf(bw, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="9">%s</text>`+"\n",
 				x+barW*0.46, y(v)-3, Label(v))
 		}
 	}
@@ -83,7 +89,7 @@ func (c *Chart) bars(bw *bufio.Writer, pw float64, y func(float64) float64) {
 func (c *Chart) legend(bw *bufio.Writer, W int) {
 	x := float64(marginL)
 	for j, s := range c.Series {
-		fmt.Fprintf(bw, `<rect x="%.1f" y="34" width="12" height="12" fill="%s"/>`, x, Palette[j%len(Palette)])
+		fmt.Fprintf(bw, `<rect x="%.1f" y="34" width="12" height="12" fill="%s"/>`, x, s.color(j))
 		fmt.Fprintf(bw, `<text x="%.1f" y="45">%s</text>`+"\n", x+16, esc(s.Name))
 		x += 24 + 7*float64(len(s.Name))
 		if x > float64(W-100) {

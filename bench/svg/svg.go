@@ -16,9 +16,11 @@ import (
 )
 
 // Series is one bar per category. Lo and Hi, when set, have the same length
-// as Values and draw a whisker from Lo to Hi (the spread of the rounds).
+// as Values and draw a whisker from Lo to Hi (the spread of the rounds). A
+// NaN value means "not measured": no bar, no label, no whisker.
 type Series struct {
 	Name   string
+	Color  string // default: Palette by position
 	Values []float64
 	Lo, Hi []float64
 }
@@ -31,7 +33,7 @@ type Chart struct {
 	Series     []Series
 	RefLine    float64 // drawn when > 0
 	RefLabel   string
-	Width      int // default 760
+	Width      int // default: wide enough for the bars, at least 760
 	Height     int // default 420
 }
 
@@ -47,8 +49,11 @@ func (c *Chart) validate() error {
 		if len(s.Values) != n || (s.Lo != nil && len(s.Lo) != n) || (s.Hi != nil && len(s.Hi) != n) {
 			return fmt.Errorf("svg: series %q has %d values for %d categories", s.Name, len(s.Values), n)
 		}
-		for _, v := range append(append(append([]float64{}, s.Values...), s.Lo...), s.Hi...) {
-			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		for i, v := range append(append(append([]float64{}, s.Values...), s.Lo...), s.Hi...) {
+			if math.IsNaN(v) && !math.IsNaN(s.Values[i%n]) {
+				return fmt.Errorf("svg: series %q has a NaN whisker on a measured bar", s.Name)
+			}
+			if math.IsInf(v, 0) || v < 0 {
 				return fmt.Errorf("svg: series %q has value %v; bars need finite values >= 0", s.Name, v)
 			}
 		}
@@ -75,6 +80,9 @@ func (c *Chart) yMax() float64 {
 	m := c.RefLine
 	for _, s := range c.Series {
 		for i, v := range s.Values {
+			if math.IsNaN(v) {
+				continue
+			}
 			m = math.Max(m, v)
 			if s.Hi != nil {
 				m = math.Max(m, s.Hi[i])
@@ -100,3 +108,10 @@ func Label(v float64) string {
 }
 
 func esc(s string) string { return html.EscapeString(s) }
+
+func (s *Series) color(j int) string {
+	if s.Color != "" {
+		return s.Color
+	}
+	return Palette[j%len(Palette)]
+}

@@ -100,7 +100,8 @@ func TestValidate(t *testing.T) {
 		{},
 		{Categories: []string{"a"}},
 		{Categories: []string{"a", "b"}, Series: []Series{{Name: "s", Values: []float64{1}}}},
-		{Categories: []string{"a"}, Series: []Series{{Name: "s", Values: []float64{math.NaN()}}}},
+		{Categories: []string{"a"}, Series: []Series{{Name: "s", Values: []float64{1}, Lo: []float64{math.NaN()}, Hi: []float64{1}}}},
+		{Categories: []string{"a"}, Series: []Series{{Name: "s", Values: []float64{math.Inf(1)}}}},
 		{Categories: []string{"a"}, Series: []Series{{Name: "s", Values: []float64{-1}}}},
 		{Categories: []string{"a"}, Series: []Series{{Name: "s", Values: []float64{1}, Lo: []float64{1, 2}, Hi: []float64{1}}}},
 	}
@@ -112,6 +113,18 @@ func TestValidate(t *testing.T) {
 	zero := &Chart{Categories: []string{"a"}, Series: []Series{{Name: "s", Values: []float64{0}}}}
 	if err := zero.WriteSVG(io.Discard); err != nil {
 		t.Fatalf("all-zero chart: %v", err)
+	}
+}
+
+func TestNaNMeansNoBar(t *testing.T) {
+	c := &Chart{Categories: []string{"a", "b"}, Series: []Series{
+		{Name: "x", Values: []float64{math.NaN(), 3}, Lo: []float64{math.NaN(), 2}, Hi: []float64{math.NaN(), 4}}}}
+	var b bytes.Buffer
+	if err := c.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, b.Bytes()); n[".bar"] != 1 || n[".whisker"] != 1 || strings.Contains(b.String(), "NaN") {
+		t.Fatalf("counts %v:\n%s", n, b.String())
 	}
 }
 
