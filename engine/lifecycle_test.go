@@ -130,7 +130,12 @@ func TestShutdown(t *testing.T) {
 		// The workers close their listen sockets on their own threads just
 		// after the flag flips; a busy machine may take a moment.
 		eventually(t, 2*time.Second, "refusing while draining", func() bool { return refused("tcp", addr) })
-		eventually(t, 2*time.Second, "two connections while draining", func() bool { return len(e.Conns()) == 2 })
+		var cs []ConnState
+		for end := time.Now().Add(2 * time.Second); len(cs) != 2; time.Sleep(5 * time.Millisecond) {
+			if cs = e.Conns(); len(cs) != 2 && time.Now().After(end) {
+				t.Fatalf("Conns while draining: %+v", cs)
+			}
+		}
 		talker.send(t, "more\n")
 		if got := talker.line(t); got != "421 shutting down" {
 			t.Fatalf("got %q", got)
