@@ -122,6 +122,9 @@ func TestShutdown(t *testing.T) {
 		talker, mute := dial(t, "tcp", addr), dial(t, "tcp", addr)
 		talker.send(t, "hi\n")
 		talker.line(t)
+		// The mute client's handshake may still sit in the kernel backlog:
+		// shutting down then would drop it with the listen socket.
+		eventually(t, 2*time.Second, "both connections accepted", func() bool { return len(e.Conns()) == 2 })
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		done := make(chan error, 1)
