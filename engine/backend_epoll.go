@@ -45,6 +45,10 @@ type epollBackend struct {
 	moved    []*conn // detached, to hand over
 	spare    []*conn
 	commitCh chan SpoolBatch
+	mem      memFS
+	spoolNow bool // a batch written inline: report it from poll
+	spoolW   int
+	spoolE   error
 }
 
 func newEpoll(w *worker) (backend, error) {
@@ -57,7 +61,8 @@ func newEpoll(w *worker) (backend, error) {
 		unix.Close(epfd)
 		return nil, err
 	}
-	b := &epollBackend{w: w, epfd: epfd, evfd: evfd, evs: make([]unix.EpollEvent, 256), rbuf: make([]byte, 64<<10)}
+	b := &epollBackend{w: w, epfd: epfd, evfd: evfd, evs: make([]unix.EpollEvent, 256), rbuf: make([]byte, 64<<10),
+		mem: memFS{fd: -1}}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Pad: evWake}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
 		b.close()
@@ -119,6 +124,11 @@ func (b *epollBackend) detach(c *conn) {
 }
 
 func (b *epollBackend) commit(sb SpoolBatch) {
+	if b.mem.check(sb) { // tmpfs: no thread hop; reported from poll
+		b.spoolW, b.spoolE = syncWrite(sb)
+		b.spoolNow = true
+		return
+	}
 	if b.commitCh == nil {
 		b.commitCh = make(chan SpoolBatch, 1)
 		go b.committer(b.commitCh)

@@ -45,17 +45,19 @@ type uringConn struct {
 }
 
 type uringBackend struct {
-	w      *worker
-	r      *ring.Ring
-	br     *ring.BufRing
-	evfd   int
-	evbuf  [8]byte // read target of the armed eventfd read; lives with the backend
-	rearm  []*conn
-	gone   []*conn
-	moved  []*conn // detached, to hand over
-	spoolN int     // spool completions still expected
-	spoolW int
-	spoolE error
+	w        *worker
+	r        *ring.Ring
+	br       *ring.BufRing
+	evfd     int
+	evbuf    [8]byte // read target of the armed eventfd read; lives with the backend
+	rearm    []*conn
+	gone     []*conn
+	moved    []*conn // detached, to hand over
+	spoolN   int     // spool completions still expected
+	spoolNow bool    // a batch written synchronously: report it from poll
+	mem      memFS
+	spoolW   int
+	spoolE   error
 }
 
 // uringUsable probes once for everything this back end needs.
@@ -86,7 +88,7 @@ func newUring(w *worker) (backend, error) {
 		r.Close()
 		return nil, err
 	}
-	b := &uringBackend{w: w, r: r, br: br, evfd: evfd}
+	b := &uringBackend{w: w, r: r, br: br, evfd: evfd, mem: memFS{fd: -1}}
 	b.armWake()
 	return b, nil
 }
@@ -189,8 +191,17 @@ func (b *uringBackend) detach(c *conn) {
 	b.pauseRead(c)
 }
 
-// commit issues the linked write + fdatasync of a spool batch.
+// commit issues the linked write + fdatasync of a spool batch. On a memory
+// file system (tmpfs: fdatasync is a no-op there, and the kernel cannot do
+// either operation without blocking, so both went to an io-wq thread: two
+// context switches per batch) the write is a plain pwrite instead and the
+// result is delivered at the end of this poll.
 func (b *uringBackend) commit(sb SpoolBatch) {
+	if b.mem.check(sb) {
+		b.spoolW, b.spoolE = syncWrite(sb)
+		b.spoolN, b.spoolNow = 1, true
+		return
+	}
 	s := b.sqe()
 	s.PrepWrite(sb.Fd, sb.Buf, uint64(sb.Off))
 	s.SetFlags(ring.SqeIOLink)
@@ -209,23 +220,17 @@ func (b *uringBackend) close() {
 
 // poll submits everything queued and waits in the same io_uring_enter.
 func (b *uringBackend) poll(timeout int64) error {
-	if len(b.rearm) > 0 || len(b.gone) > 0 || len(b.moved) > 0 {
+	if len(b.rearm) > 0 || len(b.gone) > 0 || len(b.moved) > 0 || b.spoolNow {
 		timeout = 0
 	}
-	var err error
-	switch {
-	case timeout == 0:
-		_, err = b.r.SubmitAndWait(0, 0)
-	case timeout < 0:
-		_, err = b.r.SubmitAndWait(1, 0)
-	default:
-		_, err = b.r.SubmitAndWait(1, time.Duration(timeout))
-	}
-	b.w.ctr.Enters.Add(1)
-	if err != nil {
+	if err := b.wait(timeout); err != nil {
 		return err
 	}
 	b.w.tick()
+	if b.spoolNow {
+		b.spoolNow = false
+		b.spoolDone()
+	}
 	b.r.ForEachCQE(b.complete)
 	b.br.Publish()
 	if cq, _ := b.r.Overflowed(); cq > 0 {
@@ -251,4 +256,20 @@ func (b *uringBackend) poll(timeout int64) error {
 	}
 	b.moved = b.moved[:0]
 	return nil
+}
+
+// wait submits what is queued and waits up to timeout ns (-1: no limit) for
+// a completion.
+func (b *uringBackend) wait(timeout int64) error {
+	b.w.ctr.Enters.Add(1)
+	var err error
+	switch {
+	case timeout == 0:
+		_, err = b.r.SubmitAndWait(0, 0)
+	case timeout < 0:
+		_, err = b.r.SubmitAndWait(1, 0)
+	default:
+		_, err = b.r.SubmitAndWait(1, time.Duration(timeout))
+	}
+	return err
 }

@@ -21,6 +21,10 @@ func (b *epollBackend) poll(timeout int64) error {
 		return err
 	}
 	b.w.tick()
+	if b.spoolNow {
+		b.spoolNow = false
+		b.w.onCommitted(b.spoolW, b.spoolE)
+	}
 	for i := 0; i < n; i++ {
 		b.dispatch(&b.evs[i])
 	}
@@ -56,7 +60,7 @@ func (b *epollBackend) poll(timeout int64) error {
 }
 
 func (b *epollBackend) busy() bool {
-	return len(b.ready) > 0 || len(b.sent) > 0 || len(b.gone) > 0 || len(b.moved) > 0
+	return len(b.ready) > 0 || len(b.sent) > 0 || len(b.gone) > 0 || len(b.moved) > 0 || b.spoolNow
 }
 
 func (b *epollBackend) dispatch(ev *unix.EpollEvent) {

@@ -120,6 +120,20 @@ func (w *worker) onCommitted(written int, err error) {
 // syncCommit writes and fdatasyncs a batch with plain syscalls; the epoll
 // back end runs it on the worker's spool goroutine.
 func syncCommit(b SpoolBatch) (int, error) {
+	n, err := syncWrite(b)
+	if err != nil {
+		return n, err
+	}
+	for {
+		err := unix.Fdatasync(b.Fd)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+// syncWrite writes a batch with pwrite, continuing short writes.
+func syncWrite(b SpoolBatch) (int, error) {
 	n := 0
 	for n < len(b.Buf) {
 		m, err := unix.Pwrite(b.Fd, b.Buf[n:], b.Off+int64(n))
@@ -131,12 +145,7 @@ func syncCommit(b SpoolBatch) (int, error) {
 		}
 		n += m
 	}
-	for {
-		err := unix.Fdatasync(b.Fd)
-		if err != unix.EINTR {
-			return n, err
-		}
-	}
+	return n, nil
 }
 
 // StoreSpool adapts a *spool.Store to SpoolFactory: one spool.Writer per
@@ -170,4 +179,27 @@ func (a *storeWriter) Begin() SpoolBatch {
 
 func (a *storeWriter) End(b SpoolBatch, written int, err error) error {
 	return a.w.End(spool.Batch{Fd: b.Fd, Off: b.Off, Buf: b.Buf, N: b.N}, written, err)
+}
+
+// memFS remembers whether the spool file being appended to lives on tmpfs or
+// ramfs, where fdatasync is a no-op and a write is a memory copy: the back
+// ends then write the batch inline instead of handing it to another thread.
+type memFS struct {
+	fd  int
+	end int64
+	ok  bool
+}
+
+// check answers for sb; the answer is kept while batches continue the same
+// file (same fd, contiguous offsets), so it costs one fstatfs per segment.
+func (m *memFS) check(sb SpoolBatch) bool {
+	if sb.Fd != m.fd || sb.Off != m.end {
+		var st unix.Statfs_t
+		m.fd, m.ok = sb.Fd, false
+		if unix.Fstatfs(sb.Fd, &st) == nil {
+			m.ok = st.Type == unix.TMPFS_MAGIC || st.Type == unix.RAMFS_MAGIC
+		}
+	}
+	m.end = sb.Off + int64(len(sb.Buf))
+	return m.ok
 }

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"sluice/engine/echo"
 	"sluice/spool"
 )
@@ -149,9 +151,31 @@ func TestNoSpool(t *testing.T) {
 
 // TestRealSpool: messages acknowledged through the engine are in the real
 // spool, byte for byte, under the ID the client was given.
-func TestRealSpool(t *testing.T) {
+func TestRealSpool(t *testing.T) { testRealSpool(t, t.TempDir) }
+
+// TestRealSpoolMemFS: the same on tmpfs, where the back ends write batches
+// inline instead of through io_uring or the spool goroutine.
+func TestRealSpoolMemFS(t *testing.T) { testRealSpool(t, shmDir(t)) }
+
+// shmDir returns a per-test directory maker on /dev/shm.
+func shmDir(t *testing.T) func() string {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/dev/shm", &st); err != nil || st.Type != unix.TMPFS_MAGIC {
+		t.Skip("no tmpfs at /dev/shm")
+	}
+	return func() string {
+		d, err := os.MkdirTemp("/dev/shm", "sluice-engine-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+}
+
+func testRealSpool(t *testing.T, dir func() string) {
 	forEachBackend(t, func(t *testing.T, backend string) {
-		st, err := spool.Open(t.TempDir(), 2, testLog(t))
+		st, err := spool.Open(dir(), 2, testLog(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,4 +198,38 @@ func TestRealSpool(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMemFS: tmpfs is recognised, a disk file is not, and the answer is
+// re-checked when a batch does not continue the file last checked.
+func TestMemFS(t *testing.T) {
+	shm := shmDir(t)()
+	f, err := os.Create(filepath.Join(shm, "seg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m := memFS{fd: -1}
+	b := SpoolBatch{Fd: int(f.Fd()), Buf: make([]byte, 10)}
+	if !m.check(b) || m.end != 10 {
+		t.Fatalf("tmpfs file not recognised: %+v", m)
+	}
+	b.Off = 10
+	if !m.check(b) || m.end != 20 {
+		t.Fatalf("continuing batch: %+v", m)
+	}
+	g, err := os.Create(filepath.Join(t.TempDir(), "seg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	var st unix.Statfs_t
+	if unix.Fstatfs(int(g.Fd()), &st) == nil && st.Type != unix.TMPFS_MAGIC && st.Type != unix.RAMFS_MAGIC {
+		if m.check(SpoolBatch{Fd: int(g.Fd()), Buf: b.Buf}) {
+			t.Fatal("disk file taken for tmpfs")
+		}
+	}
+	if m.check(SpoolBatch{Fd: -1, Off: 3}) {
+		t.Fatal("bad fd taken for tmpfs")
+	}
 }

@@ -44,7 +44,7 @@ func (r *Ring) Submit() (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
-	return r.enter(n, 0, 0, nil)
+	return r.enterRaw(n, 0, 0, nil)
 }
 
 // SubmitAndWait submits everything queued and waits until at least min CQEs
@@ -62,6 +62,9 @@ func (r *Ring) SubmitAndWait(min uint32, timeout time.Duration) (int, error) {
 		arg = unsafe.Pointer(&r.arg)
 		flags |= EnterExtArg
 	}
+	if min == 0 {
+		return r.enterRaw(n, 0, flags, nil) // never sleeps
+	}
 	return r.enter(n, min, flags, arg)
 }
 
@@ -74,6 +77,22 @@ func (r *Ring) enter(submit, min, flags uint32, arg unsafe.Pointer) (int, error)
 	}
 	v, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.enterFd),
 		uintptr(submit), uintptr(min), uintptr(flags|r.enterFlags), uintptr(arg), argsz)
+	return enterResult(v, errno)
+}
+
+// enterRaw is enter for calls that never sleep (submit only, or GETEVENTS
+// with min 0): RawSyscall6 skips the scheduler's entersyscall/exitsyscall.
+func (r *Ring) enterRaw(submit, min, flags uint32, arg unsafe.Pointer) (int, error) {
+	argsz := uintptr(0)
+	if arg != nil {
+		argsz = unsafe.Sizeof(geteventsArg{})
+	}
+	v, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.enterFd),
+		uintptr(submit), uintptr(min), uintptr(flags|r.enterFlags), uintptr(arg), argsz)
+	return enterResult(v, errno)
+}
+
+func enterResult(v uintptr, errno unix.Errno) (int, error) {
 	switch errno {
 	case 0:
 		return int(v), nil
@@ -112,7 +131,7 @@ func (r *Ring) ForEachCQE(fn func(c *CQE)) int {
 		}
 		// Overflow backlog or pending task work: a GETEVENTS enter with
 		// min 0 moves it into the CQ we just emptied.
-		if _, err := r.enter(0, 0, EnterGetEvents, nil); err != nil {
+		if _, err := r.enterRaw(0, 0, EnterGetEvents, nil); err != nil {
 			return n
 		}
 		if f&SQCQOverflow == 0 && atomic.LoadUint32(r.cqTail) == head {
