@@ -61,7 +61,6 @@ type Daemon struct {
 
 	reloadOK, reloadFailed atomic.Uint64
 	lastReloadBad          atomic.Bool
-	lastReloadErr          atomic.Pointer[string]
 
 	done     chan struct{}
 	doneOnce sync.Once
@@ -124,15 +123,12 @@ func (d *Daemon) workers(g *config.Policy) int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// openSpool opens (and recovers) the spool in the absolute directory dir.
 func openSpool(dir string, workers int, log *slog.Logger) (*spool.Store, error) {
-	abs, err := filepath.Abs(dir)
-	if err == nil {
-		err = os.MkdirAll(abs, 0o700)
-	}
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("daemon: spool directory %s: %w (set Spoolbase or -spool to a writable directory)", dir, err)
 	}
-	st, err := spool.Open(abs, workers, log)
+	st, err := spool.Open(dir, workers, log)
 	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}

@@ -64,6 +64,8 @@ func (d *Daemon) switchTo(old, c *config.Config, why string) (string, error) {
 	delta := config.Diff(old, c)
 	d.cfg.Store(c)
 	applyErr := d.apply0(spec)
+	// The generation is valid and now serving; a Listen that failed to bind
+	// is reported below and by the listen-up metric, not as a failed reload.
 	if why == "reload" {
 		d.reloadOK.Add(1)
 		d.lastReloadBad.Store(false)
@@ -89,8 +91,6 @@ func (d *Daemon) switchTo(old, c *config.Config, why string) (string, error) {
 func (d *Daemon) reloadFailure(err error) error {
 	d.reloadFailed.Add(1)
 	d.lastReloadBad.Store(true)
-	msg := err.Error()
-	d.lastReloadErr.Store(&msg)
 	d.log.Error("reconfigure failed; the old generation keeps serving", "err", err)
 	return fmt.Errorf("Reconfigure failed:\n%w", err)
 }
