@@ -20,12 +20,19 @@ func needsQuotes(s string) bool {
 	return false
 }
 
-// quote writes s so that the lexer reads it back unchanged.
+// quote writes s so that the lexer reads it back unchanged, bare when it can.
 func quote(s string) string {
 	if !needsQuotes(s) {
 		return s
 	}
+	return Quote(s)
+}
+
+// Quote returns s as a double-quoted string the lexer reads back unchanged
+// (escaping \", \\, CR, LF and TAB). The console uses it to write values.
+func Quote(s string) string {
 	var b strings.Builder
+	b.Grow(len(s) + 2)
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {

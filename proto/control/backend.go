@@ -3,6 +3,8 @@ package control
 import (
 	"net/netip"
 	"strings"
+
+	"sluice/config"
 )
 
 // Reply is what a Backend answers. Text is the human-readable body (a
@@ -101,22 +103,4 @@ func (v Value) ConfigText() string {
 	return b.String()
 }
 
-func quoteConf(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\r':
-			b.WriteString(`\r`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-}
+func quoteConf(b *strings.Builder, s string) { b.WriteString(config.Quote(s)) }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"sluice/config"
 )
 
 // MaxResponse bounds a response body the client accepts.
@@ -162,25 +164,7 @@ func QuoteArg(a string) string {
 	if a != "" && !strings.ContainsAny(a, " \t\"'()[],=\\") && !hasControl(a) {
 		return a
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(a); i++ {
-		switch c := a[i]; c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\r':
-			b.WriteString(`\r`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return config.Quote(a)
 }
 
 func hasControl(s string) bool {
