@@ -34,6 +34,9 @@ func (s *session) authCommand(arg []byte, out []byte) []byte {
 		return s.reply(out, rBadSeq)
 	}
 	mech, initial, hasInitial := bytes.Cut(arg, []byte{' '})
+	if s.auth == nil {
+		s.auth = new(authState)
+	}
 	switch {
 	case asciiFold(mech, "PLAIN") && s.users[mechPlain] != nil:
 		s.auth.mech = authPLAIN
@@ -67,13 +70,15 @@ func (s *session) authLine(line []byte, out []byte) []byte {
 }
 
 func (s *session) endAuth() {
-	s.auth.mech, s.auth.userLen = 0, 0
+	if s.auth != nil {
+		s.auth.mech, s.auth.userLen = 0, 0
+	}
 	s.st = stCmd
 }
 
 // authStep decodes one base64 response and advances the mechanism.
 func (s *session) authStep(b64 []byte, out []byte) []byte {
-	a := &s.auth
+	a := s.auth
 	n, err := base64.StdEncoding.Decode(a.scratch[:], b64)
 	if err != nil || base64.StdEncoding.DecodedLen(len(b64)) > len(a.scratch) {
 		s.endAuth()

@@ -53,8 +53,8 @@ func (s *session) feedDiscard(in, out []byte) (int, []byte) {
 }
 
 func (s *session) endDiscard(out []byte) []byte {
-	if s.auth.mech != 0 {
-		s.auth = authState{}
+	if s.auth != nil && s.auth.mech != 0 {
+		*s.auth = authState{}
 	}
 	s.st = stCmd
 	return s.reply(out, rTooLong)

@@ -56,7 +56,7 @@ type session struct {
 	tx   transaction
 	d    dataScan
 	bdat bdatState
-	auth authState
+	auth *authState // allocated at the first AUTH: most sessions never send one
 
 	msg   proto.Message
 	rcpts []string // backing array of msg.Recipients, reused per message
