@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/internal/testport"
 	"sluice/ring"
 )
 
@@ -28,16 +29,8 @@ func backends(t *testing.T) []string {
 	return out
 }
 
-// freePort returns a TCP port that was free a moment ago on 127.0.0.1.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// freePort returns a TCP port free now, below the ephemeral range.
+func freePort(t *testing.T) int { return testport.Free(t) }
 
 type testDaemon struct {
 	*Daemon

@@ -5,12 +5,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"sluice/engine/echo"
+	"sluice/internal/testport"
 )
 
 func unixSpec(key, path string, mode os.FileMode, f *echo.Factory) ListenSpec {
@@ -138,13 +140,6 @@ func TestDisabledNotBound(t *testing.T) {
 	})
 }
 
-// freePort finds a port nothing listens on now.
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
-}
+// freePort finds a port nothing listens on now, below the ephemeral range
+// so that no client socket of a parallel test can take it meanwhile.
+func freePort(t *testing.T) string { return strconv.Itoa(testport.Free(t)) }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/internal/testport"
 	"sluice/spool"
 	"sluice/spool/spooltest"
 )
@@ -161,14 +162,7 @@ func verifySpool(t *testing.T, dir string, sent, acked map[string]string, round 
 	}
 }
 
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return testport.Free(t) }
 
 func waitPort(t *testing.T, port int) {
 	for i := 0; i < 100; i++ {
