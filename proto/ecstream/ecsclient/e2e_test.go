@@ -7,90 +7,25 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"sluice/acl"
 	"sluice/config"
 	"sluice/engine"
-	"sluice/proto"
+	"sluice/engine/enginetest"
 	"sluice/proto/ecstream"
 	"sluice/proto/ecstream/ecsclient"
 	"sluice/proto/prototest"
 )
-
-// memSpool is a test spool: records are written and fdatasynced to a temp
-// file by the engine's group commit; a message counts as stored only when
-// End reports its batch durable.
-type memSpool struct {
-	dir    string
-	mu     sync.Mutex
-	stored []proto.Message
-}
-
-type memWriter struct {
-	s               *memSpool
-	f               *os.File
-	off             int64
-	seq             int
-	w               int
-	stage, inflight []byte
-	staged, flying  []proto.Message
-}
-
-func (s *memSpool) Writer(worker int) engine.SpoolWriter {
-	f, err := os.Create(filepath.Join(s.dir, fmt.Sprintf("spool.%d", worker)))
-	if err != nil {
-		panic(err)
-	}
-	return &memWriter{s: s, f: f, w: worker}
-}
-
-func (w *memWriter) Stage(env *engine.Envelope, data []byte) (string, error) {
-	w.seq++
-	w.stage = append(w.stage, data...)
-	w.staged = append(w.staged, proto.Message{Protocol: env.Protocol, Sender: env.Sender,
-		Recipients: append([]string(nil), env.Recipients...), Data: append([]byte(nil), data...)})
-	return fmt.Sprintf("W%dM%d", w.w, w.seq), nil
-}
-
-func (w *memWriter) Begin() engine.SpoolBatch {
-	w.inflight, w.stage = w.stage, w.inflight[:0]
-	w.flying, w.staged = w.staged, nil
-	return engine.SpoolBatch{Fd: int(w.f.Fd()), Off: w.off, Buf: w.inflight, N: len(w.flying)}
-}
-
-func (w *memWriter) End(b engine.SpoolBatch, written int, err error) error {
-	if err == nil && written != len(b.Buf) {
-		err = io.ErrShortWrite
-	}
-	if err != nil {
-		return err
-	}
-	w.off += int64(written)
-	w.s.mu.Lock()
-	w.s.stored = append(w.s.stored, w.flying...)
-	w.s.mu.Unlock()
-	w.flying = nil
-	return nil
-}
-
-func (s *memSpool) messages() []proto.Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]proto.Message(nil), s.stored...)
-}
 
 type allPeers struct{ m *acl.Match }
 
 func (p allPeers) Lookup(netip.Addr) *acl.Match { return p.m }
 
 // startEngine runs a real engine with the ECStream factory on 127.0.0.1:0.
-func startEngine(t *testing.T, backend string) (*engine.Engine, *memSpool, engine.ListenSpec, string) {
-	sp := &memSpool{dir: t.TempDir()}
+func startEngine(t *testing.T, backend string) (*engine.Engine, *enginetest.Spool, engine.ListenSpec, string) {
+	sp := enginetest.NewSpool(t.TempDir())
 	e, err := engine.New(engine.Options{Workers: 2, Backend: backend, Spool: sp,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -150,7 +85,7 @@ func TestEndToEnd(t *testing.T) {
 			if err := c.Close(ctx(t)); err != nil {
 				t.Fatal(err)
 			}
-			if err := prototest.SameMessages(sp.messages(), asProto(sent...)); err != nil {
+			if err := prototest.SameMessages(sp.Messages(), asProto(sent...)); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -185,7 +120,7 @@ func TestEndToEndReload(t *testing.T) {
 	if dials != 2 {
 		t.Fatalf("%d connections, want 2", dials)
 	}
-	if err := prototest.SameMessages(sp.messages(), asProto(b1, b2)); err != nil {
+	if err := prototest.SameMessages(sp.Messages(), asProto(b1, b2)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -195,7 +130,7 @@ func TestEndToEndReload(t *testing.T) {
 // pipelined 8 deep. Client and server share the process, so this is
 // throughput, not server CPU per message.
 func BenchmarkEndToEnd100x1KiB(b *testing.B) {
-	sp := &memSpool{dir: b.TempDir()}
+	sp := enginetest.NewSpool(b.TempDir())
 	e, err := engine.New(engine.Options{Workers: 1, Backend: "epoll", Spool: sp,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -13,98 +13,26 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"sluice/acl"
 	"sluice/config"
 	"sluice/engine"
-	"sluice/proto"
+	"sluice/engine/enginetest"
 	sluicehttp "sluice/proto/http"
 )
-
-// fileSpool stores records the engine's group commit writes and fdatasyncs
-// to a temp file; a message counts as stored only once End says durable.
-type fileSpool struct {
-	dir    string
-	count  bool // keep only a count (load runs)
-	mu     sync.Mutex
-	n      int
-	stored []proto.Message
-}
-
-type fileWriter struct {
-	s              *fileSpool
-	f              *os.File
-	off            int64
-	w, seq         int
-	stage, flight  []byte
-	staged, flying []proto.Message
-}
-
-func (s *fileSpool) Writer(worker int) engine.SpoolWriter {
-	f, err := os.Create(filepath.Join(s.dir, fmt.Sprint("spool.", worker)))
-	if err != nil {
-		panic(err)
-	}
-	return &fileWriter{s: s, f: f, w: worker}
-}
-
-func (w *fileWriter) Stage(env *engine.Envelope, data []byte) (string, error) {
-	w.seq++
-	w.stage = append(w.stage, data...)
-	w.staged = append(w.staged, proto.Message{Protocol: env.Protocol, Sender: env.Sender,
-		Recipients: append([]string(nil), env.Recipients...), Data: append([]byte(nil), data...)})
-	return fmt.Sprintf("W%dM%d", w.w, w.seq), nil
-}
-
-func (w *fileWriter) Begin() engine.SpoolBatch {
-	w.flight, w.stage = w.stage, w.flight[:0]
-	w.flying, w.staged = w.staged, nil
-	return engine.SpoolBatch{Fd: int(w.f.Fd()), Off: w.off, Buf: w.flight, N: len(w.flying)}
-}
-
-func (w *fileWriter) End(b engine.SpoolBatch, written int, err error) error {
-	if err == nil && written != len(b.Buf) {
-		err = io.ErrShortWrite
-	}
-	if err != nil {
-		return err
-	}
-	w.off += int64(written)
-	w.s.mu.Lock()
-	w.s.n += len(w.flying)
-	if !w.s.count {
-		w.s.stored = append(w.s.stored, w.flying...)
-	}
-	w.s.mu.Unlock()
-	w.flying = nil
-	return nil
-}
-
-func (s *fileSpool) find(data []byte) *proto.Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range s.stored {
-		if bytes.Equal(s.stored[i].Data, data) {
-			m := s.stored[i]
-			return &m
-		}
-	}
-	return nil
-}
 
 type allPeers struct{ m *acl.Match }
 
 func (p allPeers) Lookup(netip.Addr) *acl.Match { return p.m }
 
 // startEngine runs the real engine with the HTTP factory on 127.0.0.1:0.
-func startEngine(t *testing.T, backend string, vals map[string]*config.Value) (*fileSpool, string) {
-	return startEngineSpool(t, backend, vals, &fileSpool{dir: t.TempDir()})
+func startEngine(t *testing.T, backend string, vals map[string]*config.Value) (*enginetest.Spool, string) {
+	return startEngineSpool(t, backend, vals, enginetest.NewSpool(t.TempDir()))
 }
 
-func startEngineSpool(t *testing.T, backend string, vals map[string]*config.Value, sp *fileSpool) (*fileSpool, string) {
+func startEngineSpool(t *testing.T, backend string, vals map[string]*config.Value, sp *enginetest.Spool) (*enginetest.Spool, string) {
 	e, err := engine.New(engine.Options{Workers: 2, Backend: backend, Spool: sp,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -123,9 +51,7 @@ func startEngineSpool(t *testing.T, backend string, vals map[string]*config.Valu
 	}
 	f := sluicehttp.NewFactory(sluicehttp.FactoryOptions{Hostname: "e2e.example",
 		Summary: func() map[string]any {
-			sp.mu.Lock()
-			defer sp.mu.Unlock()
-			return map[string]any{"ReceivedMessages": sp.n}
+			return map[string]any{"ReceivedMessages": sp.Count()}
 		},
 		Ready:   func() (bool, string) { return true, "" },
 		Metrics: func(w io.Writer) error { _, err := io.WriteString(w, "sluice_up 1\n"); return err },
@@ -163,9 +89,9 @@ func backends(t *testing.T, fn func(t *testing.T, backend string)) {
 }
 
 // checkStored waits for nothing: a 200 means the message is already durable.
-func checkStored(t *testing.T, sp *fileSpool, data []byte, sender string, rcpts ...string) {
+func checkStored(t *testing.T, sp *enginetest.Spool, data []byte, sender string, rcpts ...string) {
 	t.Helper()
-	m := sp.find(data)
+	m := sp.Find(data)
 	if m == nil {
 		t.Fatalf("message %.40q not in the spool after 200", data)
 	}

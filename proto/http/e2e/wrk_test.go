@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sluice/engine/enginetest"
 )
 
 // TestWrkMessages runs a wrk keep-alive load against POST /api/v1/messages
@@ -30,7 +32,7 @@ func TestWrkMessages(t *testing.T) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	sp, addr := startEngineSpool(t, backend, nil, &fileSpool{dir: dir, count: true})
+	sp, addr := startEngineSpool(t, backend, nil, &enginetest.Spool{Dir: dir, CountOnly: true})
 	script := filepath.Join(t.TempDir(), "post.lua")
 	body := strings.ReplaceAll(string(message("wrk", 4<<10)), "\x00", " ")
 	lua := "wrk.method = \"POST\"\nwrk.body = [==[" + body + "]==]\n" +
@@ -53,7 +55,5 @@ func TestWrkMessages(t *testing.T) {
 	if strings.Contains(string(out), "Non-2xx") || strings.Contains(string(out), "Socket errors") {
 		t.Fatal("wrk saw errors")
 	}
-	sp.mu.Lock()
-	t.Logf("%d messages committed to the spool in %s", sp.n, dir)
-	sp.mu.Unlock()
+	t.Logf("%d messages committed to the spool in %s", sp.Count(), dir)
 }
