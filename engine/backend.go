@@ -76,3 +76,31 @@ func sendNoSignal(fd int, b []byte) (int, error) {
 
 // closeFd closes once: on Linux the fd is gone even when close reports EINTR.
 func closeFd(fd int) { unix.Close(fd) }
+
+// handoffs are the connections a back end finished with during a poll:
+// gone (fully closed, slot to free) and moved (detached for TLS). Both back
+// ends queue them while walking completions and hand them to the worker at
+// the end of the poll, so the worker never re-enters the back end from
+// inside its own loop. The slices keep their capacity across turns.
+type handoffs struct {
+	gone  []*conn
+	moved []*conn // detached, to hand over
+}
+
+func (h *handoffs) pending() bool { return len(h.gone) > 0 || len(h.moved) > 0 }
+
+// flush hands every queued connection to w, dropping the references.
+func (h *handoffs) flush(w *worker) {
+	for i := 0; i < len(h.gone); i++ {
+		c := h.gone[i]
+		h.gone[i] = nil
+		w.onGone(c)
+	}
+	h.gone = h.gone[:0]
+	for i := 0; i < len(h.moved); i++ {
+		c := h.moved[i]
+		h.moved[i] = nil
+		w.onDetached(c)
+	}
+	h.moved = h.moved[:0]
+}

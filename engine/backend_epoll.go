@@ -34,15 +34,14 @@ type sentEv struct {
 }
 
 type epollBackend struct {
-	w        *worker
-	epfd     int
-	evfd     int
-	evs      []unix.EpollEvent
-	rbuf     []byte // one read buffer for the whole worker
-	ready    []*conn
-	sent     []sentEv
-	gone     []*conn
-	moved    []*conn // detached, to hand over
+	w     *worker
+	epfd  int
+	evfd  int
+	evs   []unix.EpollEvent
+	rbuf  []byte // one read buffer for the whole worker
+	ready []*conn
+	sent  []sentEv
+	handoffs
 	spare    []*conn
 	commitCh chan SpoolBatch
 	mem      memFS

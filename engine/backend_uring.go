@@ -45,16 +45,15 @@ type uringConn struct {
 }
 
 type uringBackend struct {
-	w        *worker
-	r        *ring.Ring
-	br       *ring.BufRing
-	evfd     int
-	evbuf    [8]byte // read target of the armed eventfd read; lives with the backend
-	rearm    []*conn
-	gone     []*conn
-	moved    []*conn // detached, to hand over
-	spoolN   int     // spool completions still expected
-	spoolNow bool    // a batch written synchronously: report it from poll
+	w     *worker
+	r     *ring.Ring
+	br    *ring.BufRing
+	evfd  int
+	evbuf [8]byte // read target of the armed eventfd read; lives with the backend
+	rearm []*conn
+	handoffs
+	spoolN   int  // spool completions still expected
+	spoolNow bool // a batch written synchronously: report it from poll
 	mem      memFS
 	spoolW   int
 	spoolE   error
@@ -220,7 +219,7 @@ func (b *uringBackend) close() {
 
 // poll submits everything queued and waits in the same io_uring_enter.
 func (b *uringBackend) poll(timeout int64) error {
-	if len(b.rearm) > 0 || len(b.gone) > 0 || len(b.moved) > 0 || b.spoolNow {
+	if len(b.rearm) > 0 || b.pending() || b.spoolNow {
 		timeout = 0
 	}
 	if err := b.wait(timeout); err != nil {
@@ -243,18 +242,7 @@ func (b *uringBackend) poll(timeout int64) error {
 		}
 	}
 	b.rearm = b.rearm[:0]
-	for i := 0; i < len(b.gone); i++ {
-		c := b.gone[i]
-		b.gone[i] = nil
-		b.w.onGone(c)
-	}
-	b.gone = b.gone[:0]
-	for i := 0; i < len(b.moved); i++ {
-		c := b.moved[i]
-		b.moved[i] = nil
-		b.w.onDetached(c)
-	}
-	b.moved = b.moved[:0]
+	b.flush(b.w)
 	return nil
 }
 

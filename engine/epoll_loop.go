@@ -43,24 +43,13 @@ func (b *epollBackend) poll(timeout int64) error {
 			b.w.onSent(s.c, s.n, s.err)
 		}
 		b.sent = b.sent[:0]
-		for i := 0; i < len(b.gone); i++ {
-			c := b.gone[i]
-			b.gone[i] = nil
-			b.w.onGone(c)
-		}
-		b.gone = b.gone[:0]
-		for i := 0; i < len(b.moved); i++ {
-			c := b.moved[i]
-			b.moved[i] = nil
-			b.w.onDetached(c)
-		}
-		b.moved = b.moved[:0]
+		b.flush(b.w)
 	}
 	return nil
 }
 
 func (b *epollBackend) busy() bool {
-	return len(b.ready) > 0 || len(b.sent) > 0 || len(b.gone) > 0 || len(b.moved) > 0 || b.spoolNow
+	return len(b.ready) > 0 || len(b.sent) > 0 || b.pending() || b.spoolNow
 }
 
 func (b *epollBackend) dispatch(ev *unix.EpollEvent) {
