@@ -1,7 +1,6 @@
 package smtp_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"sluice/acl"
 	"sluice/config"
 	"sluice/engine"
+	"sluice/engine/enginetest"
 	smtpl "sluice/proto/smtp"
 	"sluice/spool"
 )
@@ -47,16 +47,8 @@ func endToEnd(t *testing.T, backend string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.New(engine.Options{Workers: 2, Backend: backend, Log: log, Spool: engine.StoreSpool(st)})
-	if err != nil {
-		t.Skipf("%s unusable here: %v", backend, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		e.Shutdown(ctx)
-		st.Close()
-	})
+	t.Cleanup(func() { st.Close() }) // runs after the engine's shutdown below
+	e := enginetest.Start(t, backend, engine.StoreSpool(st))
 	p := config.NewPolicy("ESMTP_Listener", "", map[string]*config.Value{
 		"smtp_extensions":     {Kind: config.KindArray, List: []string{"ENHANCEDSTATUSCODES", "AUTH PLAIN"}},
 		"authplainparameters": {Kind: config.KindDict, Dict: map[string]string{"uri": "file://" + pw}},

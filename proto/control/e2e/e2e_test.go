@@ -5,40 +5,25 @@
 package e2e
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
-	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"sluice/acl"
 	"sluice/config"
 	"sluice/engine"
+	"sluice/engine/enginetest"
 	"sluice/proto/control"
 	"sluice/proto/control/controltest"
 )
 
-type allPeers struct{ m *acl.Match }
-
-func (p allPeers) Lookup(netip.Addr) *acl.Match { return p.m }
-
 // start runs an engine with one Unix console (open policy) and one TCP
 // console whose policy is vals; it returns the socket path and TCP address.
 func start(t *testing.T, backend string, b control.Backend, vals map[string]*config.Value) (string, string) {
-	e, err := engine.New(engine.Options{Workers: 2, Backend: backend, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Skipf("%s back end unavailable: %v", backend, err)
-	}
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		e.Shutdown(c)
-	})
+	e := enginetest.Start(t, backend, nil)
 	f := control.NewFactory(control.FactoryOptions{Backend: b, PID: 4321, Version: "sluice e2e"})
 	sock := filepath.Join(t.TempDir(), "control.sock")
 	tcpPol := config.NewPolicy("Control_Listener", "127.0.0.1:0", vals)
@@ -47,7 +32,7 @@ func start(t *testing.T, backend string, b control.Backend, vals map[string]*con
 			Network: "unix", Address: sock, Enabled: true, FileMode: 0o600, Factory: f},
 		{Key: "Control_Listener 127.0.0.1:0", Listener: "Control_Listener", Service: "Control",
 			Network: "tcp", Address: "127.0.0.1:0", Enabled: true,
-			Peers: allPeers{&acl.Match{Policy: tcpPol}}, Factory: f},
+			Peers: enginetest.Peers(tcpPol), Factory: f},
 	}}
 	if err := e.Apply(spec); err != nil {
 		t.Fatal(err)

@@ -6,11 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"testing"
 	"time"
 
-	"sluice/acl"
 	"sluice/config"
 	"sluice/engine"
 	"sluice/engine/enginetest"
@@ -19,30 +17,17 @@ import (
 	"sluice/proto/prototest"
 )
 
-type allPeers struct{ m *acl.Match }
-
-func (p allPeers) Lookup(netip.Addr) *acl.Match { return p.m }
-
 // startEngine runs a real engine with the ECStream factory on 127.0.0.1:0.
 func startEngine(t *testing.T, backend string) (*engine.Engine, *enginetest.Spool, engine.ListenSpec, string) {
 	sp := enginetest.NewSpool(t.TempDir())
-	e, err := engine.New(engine.Options{Workers: 2, Backend: backend, Spool: sp,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Skipf("%s back end unavailable: %v", backend, err)
-	}
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		e.Shutdown(c)
-	})
+	e := enginetest.Start(t, backend, sp)
 	p := config.NewPolicy("ECStream_Listener", "127.0.0.1:0", map[string]*config.Value{
 		"ecstream_max_batch_size": {Kind: config.KindInt, Int: 10000},
 		"ecstream_idle_time":      {Kind: config.KindSeconds, Dur: 300 * time.Second},
 	})
 	spec := engine.ListenSpec{Key: "ECStream_Listener 127.0.0.1:0", Listener: "ECStream_Listener",
 		Service: "ECSTREAM", Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true,
-		Peers: allPeers{&acl.Match{Policy: p}}, Factory: ecstream.NewFactory(ecstream.FactoryOptions{})}
+		Peers: enginetest.Peers(p), Factory: ecstream.NewFactory(ecstream.FactoryOptions{})}
 	if err := e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{spec}}); err != nil {
 		t.Fatal(err)
 	}

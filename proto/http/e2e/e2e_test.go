@@ -2,13 +2,10 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	nethttp "net/http"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,16 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"sluice/acl"
 	"sluice/config"
 	"sluice/engine"
 	"sluice/engine/enginetest"
 	sluicehttp "sluice/proto/http"
 )
-
-type allPeers struct{ m *acl.Match }
-
-func (p allPeers) Lookup(netip.Addr) *acl.Match { return p.m }
 
 // startEngine runs the real engine with the HTTP factory on 127.0.0.1:0.
 func startEngine(t *testing.T, backend string, vals map[string]*config.Value) (*enginetest.Spool, string) {
@@ -33,16 +25,7 @@ func startEngine(t *testing.T, backend string, vals map[string]*config.Value) (*
 }
 
 func startEngineSpool(t *testing.T, backend string, vals map[string]*config.Value, sp *enginetest.Spool) (*enginetest.Spool, string) {
-	e, err := engine.New(engine.Options{Workers: 2, Backend: backend, Spool: sp,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Skipf("%s back end unavailable: %v", backend, err)
-	}
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		e.Shutdown(c)
-	})
+	e := enginetest.Start(t, backend, sp)
 	base := map[string]*config.Value{
 		"idle_time": {Kind: config.KindSeconds, Dur: 30 * time.Second},
 	}
@@ -58,7 +41,7 @@ func startEngineSpool(t *testing.T, backend string, vals map[string]*config.Valu
 	})
 	spec := engine.ListenSpec{Key: "HTTP_Listener 127.0.0.1:0", Listener: "HTTP_Listener",
 		Service: "HTTP", Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true,
-		Peers:   allPeers{&acl.Match{Policy: config.NewPolicy("HTTP_Listener", "127.0.0.1:0", base)}},
+		Peers:   enginetest.Peers(config.NewPolicy("HTTP_Listener", "127.0.0.1:0", base)),
 		Factory: f}
 	if err := e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{spec}}); err != nil {
 		t.Fatal(err)
