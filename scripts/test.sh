@@ -11,6 +11,9 @@ step() { printf '\n==== %s\n' "$*"; }
 
 step "dependencies"
 bash scripts/deps.sh
+# External servers and clients the tests drive must be present: a missing one
+# fails its test here instead of skipping it (internal/extbin).
+export SLUICE_EXTERNAL=require
 go mod download
 
 step "gofmt"
