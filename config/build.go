@@ -37,6 +37,8 @@ func (b *builder) scope(parent *scope, n *node) {
 	switch {
 	case parent.lv == lvGlobal && canonicalKind(n.name) != "":
 		b.listener(parent, n)
+	case parent.lv == lvGlobal && word == "handoff", parent.lv == lvHandoff && word == "target":
+		b.handoff(parent, n) // handoff.go
 	case word == "listen" && parent.lv == lvListener:
 		b.listen(parent, n)
 	case word == "peer" && (parent.lv == lvListener || parent.lv == lvListen):
@@ -158,7 +160,7 @@ func makeSetting(sc *scope, name string, src Source, rv *rawVal) (*setting, stri
 	}
 	if !d.validAt(sc.lv, sc.tm) {
 		where := levelNames[sc.lv] + " scope"
-		if sc.lv != lvGlobal {
+		if sc.lv != lvGlobal && sc.kind != "" {
 			where = sc.kind + " " + where
 			if sc.lv == lvListener {
 				where = sc.kind + " scope"

@@ -137,7 +137,7 @@ func derive(name, baseDir string, root *scope) (*Config, error) {
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
-	c.Warnings = warnings(root)
+	c.Warnings = append(warnings(root), handoffWarnings(root)...)
 	c.Generation = generations.Add(1)
 	return c, nil
 }

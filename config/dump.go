@@ -26,6 +26,7 @@ func Dump(c *Config) string {
 			dumpListen(&b, c, l)
 		}
 	}
+	dumpHandoff(&b, c) // handoff.go
 	return b.String()
 }
 

@@ -106,7 +106,7 @@ func printBody(b *strings.Builder, sc *scope, depth int, recurse bool) {
 	}
 	for _, k := range sc.kids {
 		head := k.scopeWord()
-		if k.lv != lvListener {
+		if k.lv != lvListener && k.lv != lvHandoff {
 			head += " " + quote2(k.name)
 		}
 		if !recurse {

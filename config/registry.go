@@ -120,9 +120,11 @@ const (
 	lvListener
 	lvListen
 	lvPeer
+	lvHandoff // the global Handoff scope (see handoff.go)
+	lvTarget  // a Target inside Handoff
 )
 
-var levelNames = [...]string{"global", "Listener", "Listen", "Peer"}
+var levelNames = [...]string{"global", "Listener", "Listen", "Peer", "Handoff", "Target"}
 
 // validAt reports whether o may be set at level lv of listener type t.
 func (o *optDef) validAt(lv level, t typeMask) bool {
@@ -135,6 +137,8 @@ func (o *optDef) validAt(lv level, t typeMask) bool {
 		return o.Types&t != 0 && !o.OnlyTop
 	case lvPeer:
 		return o.Peer&t != 0
+	case lvHandoff, lvTarget:
+		return handoffValidAt(o, lv)
 	}
 	return false
 }
@@ -145,7 +149,7 @@ func (o *optDef) validFor(t typeMask) bool { return o.Global || o.Types&t != 0 |
 // whereValid describes the scopes o is valid in, for error messages.
 func (o *optDef) whereValid(t typeMask) string {
 	var w []string
-	for lv := lvGlobal; lv <= lvPeer; lv++ {
+	for lv := lvGlobal; lv <= lvTarget; lv++ {
 		if o.validAt(lv, t) {
 			w = append(w, levelNames[lv])
 		}

@@ -89,6 +89,8 @@ func (s *scope) scopeWord() string {
 		return "Listen"
 	case lvPeer:
 		return "Peer"
+	case lvHandoff, lvTarget:
+		return levelNames[s.lv]
 	}
 	return ""
 }

@@ -43,6 +43,8 @@ type Store struct {
 	ackMu   sync.Mutex // serialises acknowledgements
 	writers []*Writer
 	bg      sync.WaitGroup // background segment removals
+
+	feed feed // committed IDs for the hand-off reader (feed.go)
 }
 
 // loc is where a committed record lives.

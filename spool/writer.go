@@ -175,6 +175,7 @@ func (w *Writer) End(b Batch, written int, err error) error {
 	}
 	w.seg.live += len(f.recs)
 	w.s.mu.Unlock()
+	w.s.publish(f.recs)
 	w.off = w.flightOff + int64(len(f.buf))
 	if w.off > w.s.opt.SegmentSize/2 {
 		w.prepare()
