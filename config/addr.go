@@ -78,7 +78,7 @@ func ParseListenAddr(s, baseDir string) (Addr, error) {
 			return Addr{}, fmt.Errorf("Listen %q: %q is not an IP address (host names are not resolved)", s, host)
 		}
 		if bracketed && !ip.Is6() {
-			return Addr{}, fmt.Errorf("Listen %q: brackets are for IPv6; write %s:%d", s, ip, p)
+			return Addr{}, fmt.Errorf("Listen %q: brackets are for IPv6; write %q", s, fmt.Sprintf("%s:%d", ip, p))
 		}
 		a.IP, a.Wildcard = ip, ip.IsUnspecified()
 	}
@@ -104,7 +104,7 @@ func unixAddr(s, baseDir string) (Addr, error) {
 	}
 	// sun_path holds 108 bytes including the terminating NUL.
 	if len(path) > 107 {
-		return Addr{}, fmt.Errorf("Listen %q: Unix socket path %s is longer than 107 bytes", s, path)
+		return Addr{}, fmt.Errorf("Listen %q: Unix socket path %q is longer than 107 bytes", s, path)
 	}
 	return Addr{Network: "unix", Path: path}, nil
 }

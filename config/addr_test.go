@@ -119,8 +119,8 @@ func TestParsePeer(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"10.0.0.1/16":    "host bits set; the network is 10.0.0.0/16",
-		"2001:db8::1/32": "the network is 2001:db8::/32",
+		"10.0.0.1/16":    `host bits set; the network is "10.0.0.0/16"`,
+		"2001:db8::1/32": `the network is "2001:db8::/32"`,
 		"10.0.0.0/33":    "not an IP address or CIDR",
 		"example.com":    "not an IP address or CIDR",
 		"fe80::1%eth0":   "zones",

@@ -125,7 +125,7 @@ func (b *builder) peer(parent *scope, n *node) {
 		b.peers[parent] = map[string]*scope{}
 	}
 	if old := b.peers[parent][p.String()]; old != nil {
-		b.errs.add(n.src, fmt.Sprintf("Peer %s is already declared in this scope at %s", p, old.src), "merge the two Peer scopes")
+		b.errs.add(n.src, fmt.Sprintf("Peer %q is already declared in this scope at %s", p, old.src), "merge the two Peer scopes")
 		return
 	}
 	sc := &scope{lv: lvPeer, kind: parent.kind, tm: parent.tm, name: n.inst.text, key: p.String(), prefix: p, src: n.src}

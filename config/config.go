@@ -124,8 +124,8 @@ func derive(name, baseDir string, root *scope) (*Config, error) {
 			case lvListen:
 				l := c.newListen(L, k)
 				if old := seen[l.Addr.String()]; old != nil {
-					errs.add(l.Src, fmt.Sprintf("Listen %q names the same socket (%s) as %s Listen %q at %s",
-						k.name, l.Addr, old.Listener.Kind, old.sc.name, old.Src), "remove one of them")
+					errs.add(l.Src, fmt.Sprintf("Listen %q names the same socket (%q) as %s Listen %q at %s",
+						k.name, l.Addr.String(), old.Listener.Kind, old.sc.name, old.Src), "remove one of them")
 					continue
 				}
 				seen[l.Addr.String()] = l

@@ -21,7 +21,7 @@ func (p *parser) include(v *rawVal) []*node {
 	}
 	abs, err := filepath.Abs(target)
 	if err != nil {
-		p.errs.add(v.src, fmt.Sprintf("include %q: %v", v.text, err), "")
+		p.errs.add(v.src, fmt.Sprintf("include %q: %v", v.text, pathless(err)), "")
 		return nil
 	}
 	st, err := os.Stat(abs)
@@ -29,7 +29,7 @@ func (p *parser) include(v *rawVal) []*node {
 		if pe, ok := err.(*os.PathError); ok {
 			err = pe.Err
 		}
-		p.errs.add(v.src, fmt.Sprintf("include %q (%s): %v", v.text, target, err), "check the path; it is relative to the including file")
+		p.errs.add(v.src, fmt.Sprintf("include %q (%q): %v", v.text, target, err), "check the path; it is relative to the including file")
 		return nil
 	}
 	if !st.IsDir() {
@@ -37,7 +37,7 @@ func (p *parser) include(v *rawVal) []*node {
 	}
 	ents, err := os.ReadDir(abs)
 	if err != nil {
-		p.errs.add(v.src, fmt.Sprintf("include %q: %v", v.text, err), "")
+		p.errs.add(v.src, fmt.Sprintf("include %q: %v", v.text, pathless(err)), "")
 		return nil
 	}
 	names := make([]string, 0, len(ents))
@@ -57,7 +57,7 @@ func (p *parser) include(v *rawVal) []*node {
 func (p *parser) includeFile(v *rawVal, name, abs string) []*node {
 	inc := p.inc
 	if i := slices.Index(inc.stack, abs); i >= 0 {
-		chain := strings.Join(append(slices.Clone(inc.names[i:]), name), " -> ")
+		chain := quoteAll(append(slices.Clone(inc.names[i:]), name), " -> ")
 		p.errs.add(v.src, "include cycle: "+chain, "remove one of these includes")
 		return nil
 	}
@@ -71,7 +71,7 @@ func (p *parser) includeFile(v *rawVal, name, abs string) []*node {
 	}
 	src, err := inc.read(abs)
 	if err != nil {
-		p.errs.add(v.src, fmt.Sprintf("include %q: %v", name, err), "")
+		p.errs.add(v.src, fmt.Sprintf("include %q: %v", name, pathless(err)), "")
 		return nil
 	}
 	inc.files++

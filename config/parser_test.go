@@ -124,8 +124,8 @@ func TestSyntaxForms(t *testing.T) {
 		{`Relay_Domains ( "a b", c, )`, "Relay_Domains = ( \"a b\" c )\n"},
 		{`Relay_Domains = single`, "Relay_Domains = ( single )\n"},
 		{`ESMTP_Listener { AuthPlainParameters [ uri "file:///x" , Realm = r ] }`, "ESMTP_Listener {\n  AuthPlainParameters = [ realm = r uri = \"file:///x\" ]\n}\n"},
-		{`Hostname = "a\"b\\c"`, "Hostname = \"a\\\"b\\\\c\"\n"},
-		{`ESMTP_Listener { Static_Banner = "220 x\r\n" }`, "ESMTP_Listener {\n  Static_Banner = \"220 x\\r\\n\"\n}\n"},
+		{`Spoolbase = "a\"b\\c"`, "Spoolbase = \"a\\\"b\\\\c\"\n"},
+		{`ESMTP_Listener { Static_Banner = "220 x\ty" }`, "ESMTP_Listener {\n  Static_Banner = \"220 x\\ty\"\n}\n"},
 		{"ESMTP_Listener {}\nESMTP_Listener { Idle_Time = 1 }", "ESMTP_Listener {\n  Idle_Time = 1\n}\n"},
 		{"", ""},
 	}

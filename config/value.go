@@ -35,6 +35,9 @@ func typed(d *optDef, rv *rawVal) (*Value, error) {
 			if it.kind != rvScalar {
 				return nil, fmt.Errorf("option %s: array elements must be plain values, not nested arrays or dictionaries", d.Name)
 			}
+			if why := checkText(it.text); why != "" {
+				return nil, fmt.Errorf("option %s: %s", d.Name, why)
+			}
 			if d.Elem == KindCIDR {
 				if _, err := ParsePeer(it.text); err != nil {
 					return nil, fmt.Errorf("option %s: %v", d.Name, err)
@@ -53,6 +56,9 @@ func typed(d *optDef, rv *rawVal) (*Value, error) {
 			if rv.items[i].kind != rvScalar {
 				return nil, fmt.Errorf("option %s: dictionary values must be plain values", d.Name)
 			}
+			if why := checkText(k + rv.items[i].text); why != "" {
+				return nil, fmt.Errorf("option %s: %s", d.Name, why)
+			}
 			v.Dict[strings.ToLower(k)] = rv.items[i].text
 		}
 		v.Raw = formatDict(v.Dict)
@@ -62,6 +68,9 @@ func typed(d *optDef, rv *rawVal) (*Value, error) {
 		return nil, fmt.Errorf("option %s wants %s, not an array or dictionary", d.Name, d.Kind)
 	}
 	v.Raw = rv.text
+	if why := checkOption(d, rv.text); why != "" {
+		return nil, fmt.Errorf("option %s: %s", d.Name, why)
+	}
 	if err := scalar(d, v, rv.text); err != nil {
 		if len(d.Enum) > 0 {
 			return nil, fmt.Errorf("option %s wants one of %s; got %q", d.Name, enumText(d), rv.text)
@@ -238,7 +247,7 @@ func ParsePeer(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, fmt.Errorf("Peer %q is not an IP address or CIDR", s)
 	}
 	if m := p.Masked(); m != p {
-		return netip.Prefix{}, fmt.Errorf("Peer %q has host bits set; the network is %s", s, m)
+		return netip.Prefix{}, fmt.Errorf("Peer %q has host bits set; the network is %q", s, m.String())
 	}
 	return unmapPrefix(p), nil
 }

@@ -86,7 +86,7 @@ func (k console) ConfigShow(path []string, recurse bool) (control.Reply, error) 
 }
 
 func (k console) Reload(path string) (control.Reply, error) {
-	text, err := k.d.Reload(path)
+	text, err := k.d.ConsoleReload(path)
 	return control.Reply{Text: text}, err
 }
 

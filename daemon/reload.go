@@ -7,10 +7,12 @@ import (
 	"sluice/config"
 )
 
-// Reload reads the configuration files again (path "" = the file the
-// serving generation came from) and applies the new generation with one
-// engine Apply. An invalid file changes nothing: the error lists every
-// FILE:LINE:COL problem and the old generation keeps serving.
+// Reload reads the configuration files again (path "" = the -config file)
+// and applies the new generation with one engine Apply. An invalid file
+// changes nothing: the error lists every FILE:LINE:COL problem and the old
+// generation keeps serving. Another path serves once: the next plain
+// reload or SIGHUP reads the -config file again. The console checks path
+// first (ConsoleReload); this entry point trusts its caller.
 func (d *Daemon) Reload(path string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -21,9 +23,6 @@ func (d *Daemon) Reload(path string) (string, error) {
 	c, err := loadConfig(path)
 	if err != nil {
 		return "", d.reloadFailure(err)
-	}
-	if path != "" {
-		d.opts.ConfigPath = path
 	}
 	return d.switchTo(old, c, "reload")
 }
