@@ -18,7 +18,7 @@ func TestValueKindsRejectControls(t *testing.T) {
 		`ESMTP_Listener { Static_Banner = "caf` + "\xc3\xa9" + `" }`:    "SMTP reply text",
 		`ESMTP_Listener { Received_Hostname = "mx\r\nBcc: x@evil" }`:    "Received_Hostname: control character",
 		`ESMTP_Listener { Relay_For_Sending_Domains = ( "a\nb" ) }`:     "Relay_For_Sending_Domains: control character LF",
-		"ESMTP_Listener { AuthPlainParameters = [ uri = \"f\x00\" ] }":    "AuthPlainParameters: control character NUL",
+		"ESMTP_Listener { AuthPlainParameters = [ uri = \"f\x00\" ] }":  "AuthPlainParameters: control character NUL",
 		"ESMTP_Listener { TLS_Ciphers = \"a\x7fb\" }":                   "TLS_Ciphers: control character DEL",
 		`ESMTP_Listener { Reconfig_Message = "4.3.2 a\nb" }`:            "Reconfig_Message: control character LF",
 		`Spoolbase = "/var/x\r"`:                                        "Spoolbase: control character CR",
@@ -26,7 +26,7 @@ func TestValueKindsRejectControls(t *testing.T) {
 		`ESMTP_Listener { Banner_Hostname = "[192.0.2.1" }`:             "Banner_Hostname: a host name",
 		`ESMTP_Listener { Banner_Hostname = "mx.example.com\tx" }`:      "Banner_Hostname: a host name",
 		`ESMTP_Listener { Received_Hostname = "mx.example.com:25" }`:    "Received_Hostname: a host name",
-		`Hostname = "` + strings.Repeat("a", 64) + `.example.com"`:     "Hostname: a host name",
+		`Hostname = "` + strings.Repeat("a", 64) + `.example.com"`:      "Hostname: a host name",
 		`ESMTP_Listener { Static_Banner = "x` + "\x01" + `" }`:          "control character 0x01",
 		`ESMTP_Listener { Domain_For_Unqualified_Sender_Address = "" }`: "a host name",
 	}
@@ -120,11 +120,11 @@ func TestRedactedNeverEchoesContent(t *testing.T) {
 
 func TestMaskQuoted(t *testing.T) {
 	for in, want := range map[string]string{
-		`plain`:                   `plain`,
-		`unknown option "x"; y`:   `unknown option "…"; y`,
-		`a "b\"c" d "e"`:          `a "…" d "…"`,
-		`open "abc`:               `open "…"`,
-		`esc "a\\" b "c"`:         `esc "…" b "…"`,
+		`plain`:                  `plain`,
+		`unknown option "x"; y`:  `unknown option "…"; y`,
+		`a "b\"c" d "e"`:         `a "…" d "…"`,
+		`open "abc`:              `open "…"`,
+		`esc "a\\" b "c"`:        `esc "…" b "…"`,
 		`trailing backslash "a\`: `trailing backslash "…"`,
 	} {
 		if got := maskQuoted(in); got != want {
