@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"sluice/spool"
 )
 
 // backend is the completion interface both event loops present to the
@@ -24,7 +26,8 @@ import (
 //     flight and the fd is closed.
 //   - detach stops all I/O on c.fd without closing it; w.onDetached(c)
 //     follows once nothing is in flight (the fd then moves to TLS).
-//   - commit writes and fdatasyncs a spool batch; w.onCommitted follows.
+//   - commit writes and fdatasyncs a spool batch (spool decides whether it
+//     needs the sync: Batch.NoSync); w.onCommitted follows, from poll.
 //   - poll waits up to timeout ns (-1: until something happens) and
 //     dispatches what completed; wake makes a poll return, from any goroutine.
 type backend interface {
@@ -36,7 +39,7 @@ type backend interface {
 	send(c *conn, b []byte)
 	teardown(c *conn)
 	detach(c *conn)
-	commit(b SpoolBatch)
+	commit(b spool.Batch)
 	poll(timeout int64) error
 	wake()
 	close()

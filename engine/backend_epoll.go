@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 
 	"golang.org/x/sys/unix"
+
+	"sluice/spool"
 )
 
 // The epoll back end imitates completions: readiness is turned into reads and
@@ -43,8 +45,7 @@ type epollBackend struct {
 	sent  []sentEv
 	handoffs
 	spare    []*conn
-	commitCh chan SpoolBatch
-	mem      memFS
+	syncer   *spool.Syncer // started at the first batch that needs fdatasync
 	spoolNow bool // a batch written inline: report it from poll
 	spoolW   int
 	spoolE   error
@@ -60,8 +61,7 @@ func newEpoll(w *worker) (backend, error) {
 		unix.Close(epfd)
 		return nil, err
 	}
-	b := &epollBackend{w: w, epfd: epfd, evfd: evfd, evs: make([]unix.EpollEvent, 256), rbuf: make([]byte, 64<<10),
-		mem: memFS{fd: -1}}
+	b := &epollBackend{w: w, epfd: epfd, evfd: evfd, evs: make([]unix.EpollEvent, 256), rbuf: make([]byte, 64<<10)}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Pad: evWake}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
 		b.close()
@@ -122,26 +122,18 @@ func (b *epollBackend) detach(c *conn) {
 	b.moved = append(b.moved, c)
 }
 
-func (b *epollBackend) commit(sb SpoolBatch) {
-	if b.mem.check(sb) { // tmpfs: no thread hop; reported from poll
-		b.spoolW, b.spoolE = syncWrite(sb)
+func (b *epollBackend) commit(sb spool.Batch) {
+	if sb.NoSync { // tmpfs: no thread hop; reported from poll
+		b.spoolW, b.spoolE = spool.WriteBatch(sb)
 		b.spoolNow = true
 		return
 	}
-	if b.commitCh == nil {
-		b.commitCh = make(chan SpoolBatch, 1)
-		go b.committer(b.commitCh)
+	if b.syncer == nil { // fdatasync blocks: never on the event loop
+		b.syncer = spool.NewSyncer(func(_ spool.Batch, n int, err error) {
+			b.w.post(func(w *worker) { w.onCommitted(n, err) })
+		})
 	}
-	b.commitCh <- sb
-}
-
-// committer is the worker's spool goroutine: fdatasync blocks, so it must not
-// run on the event loop.
-func (b *epollBackend) committer(ch chan SpoolBatch) {
-	for sb := range ch {
-		n, err := syncCommit(sb)
-		b.w.post(func(w *worker) { w.onCommitted(n, err) })
-	}
+	b.syncer.Sync(sb)
 }
 
 var wakeBytes = binary.NativeEndian.AppendUint64(nil, 1)
@@ -149,8 +141,8 @@ var wakeBytes = binary.NativeEndian.AppendUint64(nil, 1)
 func (b *epollBackend) wake() { unix.Write(b.evfd, wakeBytes) }
 
 func (b *epollBackend) close() {
-	if b.commitCh != nil {
-		close(b.commitCh)
+	if b.syncer != nil {
+		b.syncer.Close()
 	}
 	unix.Close(b.evfd)
 	unix.Close(b.epfd)

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sluice/ring"
+	"sluice/spool"
 )
 
 // The io_uring back end: one ring per worker (created on the worker's locked
@@ -54,7 +55,6 @@ type uringBackend struct {
 	handoffs
 	spoolN   int  // spool completions still expected
 	spoolNow bool // a batch written synchronously: report it from poll
-	mem      memFS
 	spoolW   int
 	spoolE   error
 }
@@ -87,7 +87,7 @@ func newUring(w *worker) (backend, error) {
 		r.Close()
 		return nil, err
 	}
-	b := &uringBackend{w: w, r: r, br: br, evfd: evfd, mem: memFS{fd: -1}}
+	b := &uringBackend{w: w, r: r, br: br, evfd: evfd}
 	b.armWake()
 	return b, nil
 }
@@ -195,9 +195,9 @@ func (b *uringBackend) detach(c *conn) {
 // either operation without blocking, so both went to an io-wq thread: two
 // context switches per batch) the write is a plain pwrite instead and the
 // result is delivered at the end of this poll.
-func (b *uringBackend) commit(sb SpoolBatch) {
-	if b.mem.check(sb) {
-		b.spoolW, b.spoolE = syncWrite(sb)
+func (b *uringBackend) commit(sb spool.Batch) {
+	if sb.NoSync {
+		b.spoolW, b.spoolE = spool.WriteBatch(sb)
 		b.spoolN, b.spoolNow = 1, true
 		return
 	}

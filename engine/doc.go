@@ -49,11 +49,14 @@
 // Listener_Sessions and Service_Sessions are taken at accept from shared
 // atomic budgets (per Peer block when set in a Peer scope) and held until
 // the connection is fully closed; refused connections get Factory.Refuse
-// written and are closed. Host.Submit stages into the worker's SpoolWriter;
-// at the end of each loop turn everything staged is committed as one group
-// (io_uring: linked WRITE+FSYNC(DATASYNC) on the worker's ring; epoll: on a
-// per-worker spool goroutine that reports back through the inbox) and each
-// session is resumed in order. Shutdown stops accepting, lets sessions see
+// written and are closed. Host.Submit stages into the worker's SpoolWriter
+// (*spool.Writer; its Envelope and Batch types are used as they are); at the
+// end of each loop turn everything staged is committed as one group with
+// spool's steps: when spool says the batch needs no fdatasync (tmpfs,
+// Batch.NoSync) both back ends write it inline with spool.WriteBatch;
+// otherwise io_uring issues linked WRITE+FSYNC(DATASYNC) on the worker's
+// ring and epoll hands it to a spool.Syncer goroutine that reports back
+// through the inbox. Each session is then resumed in order. Shutdown stops accepting, lets sessions see
 // Host.ShuttingDown at their next command, and closes the rest at the
 // deadline.
 //

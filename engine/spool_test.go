@@ -52,21 +52,21 @@ func (s *fakeSpool) Writer(worker int) SpoolWriter {
 	return w
 }
 
-func (w *fakeWriter) Stage(env *Envelope, data []byte) (string, error) {
+func (w *fakeWriter) Stage(env *spool.Envelope, data []byte) (spool.ID, error) {
 	w.n++
-	id := fmt.Sprintf("w%d-%d", w.worker, w.n)
+	id := spool.NewID(env.Time, w.worker, uint32(w.n))
 	w.stage = fmt.Appendf(w.stage, "%s %s %s %s\n", id, env.Sender, env.Peer, data)
 	w.staged++
 	return id, nil
 }
 
-func (w *fakeWriter) Begin() SpoolBatch {
-	b := SpoolBatch{Fd: int(w.s.f.Fd()), Off: w.s.off.Add(int64(len(w.stage))) - int64(len(w.stage)), Buf: w.stage, N: w.staged}
+func (w *fakeWriter) Begin() spool.Batch {
+	b := spool.Batch{Fd: int(w.s.f.Fd()), Off: w.s.off.Add(int64(len(w.stage))) - int64(len(w.stage)), Buf: w.stage, N: w.staged}
 	w.stage, w.staged = nil, 0
 	return b
 }
 
-func (w *fakeWriter) End(b SpoolBatch, written int, err error) error {
+func (w *fakeWriter) End(b spool.Batch, written int, err error) error {
 	if err == nil && written != len(b.Buf) {
 		err = fmt.Errorf("short write %d of %d", written, len(b.Buf))
 	}
@@ -85,7 +85,7 @@ func TestSpoolHandOff(t *testing.T) {
 		c := dial(t, "tcp", addr)
 		c.send(t, "SUBMIT first\nSUBMIT second\nplain\n") // pipelined
 		a, b, p := c.line(t), c.line(t), c.line(t)
-		if !strings.HasPrefix(a, "OK w") || !strings.HasPrefix(b, "OK w") || a == b || p != "plain" {
+		if !okID(a) || !okID(b) || a >= b || p != "plain" {
 			t.Fatalf("got %q %q %q", a, b, p)
 		}
 		const clients, each = 20, 10
@@ -200,36 +200,10 @@ func testRealSpool(t *testing.T, dir func() string) {
 	})
 }
 
-// TestMemFS: tmpfs is recognised, a disk file is not, and the answer is
-// re-checked when a batch does not continue the file last checked.
-func TestMemFS(t *testing.T) {
-	shm := shmDir(t)()
-	f, err := os.Create(filepath.Join(shm, "seg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m := memFS{fd: -1}
-	b := SpoolBatch{Fd: int(f.Fd()), Buf: make([]byte, 10)}
-	if !m.check(b) || m.end != 10 {
-		t.Fatalf("tmpfs file not recognised: %+v", m)
-	}
-	b.Off = 10
-	if !m.check(b) || m.end != 20 {
-		t.Fatalf("continuing batch: %+v", m)
-	}
-	g, err := os.Create(filepath.Join(t.TempDir(), "seg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	var st unix.Statfs_t
-	if unix.Fstatfs(int(g.Fd()), &st) == nil && st.Type != unix.TMPFS_MAGIC && st.Type != unix.RAMFS_MAGIC {
-		if m.check(SpoolBatch{Fd: int(g.Fd()), Buf: b.Buf}) {
-			t.Fatal("disk file taken for tmpfs")
-		}
-	}
-	if m.check(SpoolBatch{Fd: -1, Off: 3}) {
-		t.Fatal("bad fd taken for tmpfs")
-	}
+
+// okID: a Submit answered "OK <spool ID>".
+func okID(line string) bool {
+	id, ok := strings.CutPrefix(line, "OK ")
+	_, err := spool.ParseID(id)
+	return ok && err == nil
 }

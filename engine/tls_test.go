@@ -73,7 +73,7 @@ func TestStartTLS(t *testing.T) {
 		if got := io("hello"); got != "hello" {
 			t.Fatalf("got %q", got)
 		}
-		if got := io("SUBMIT over tls"); !strings.HasPrefix(got, "OK w") {
+		if got := io("SUBMIT over tls"); !okID(got) {
 			t.Fatalf("submit over TLS: %q", got)
 		}
 		if got := io("GO x"); got != "GO x" {

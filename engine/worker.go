@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sluice/proto"
+	"sluice/spool"
 )
 
 // worker is one event loop on one locked OS thread. Everything below the
@@ -46,7 +47,8 @@ type worker struct {
 	staged        []staged
 	inflight      []staged
 	inflightSpare []staged
-	batch         SpoolBatch
+	batch         spool.Batch
+	env           spool.Envelope // Stage's argument, reused
 }
 
 func newWorker(e *Engine, id int) *worker {

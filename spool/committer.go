@@ -9,20 +9,21 @@ import (
 var ErrClosed = errors.New("committer closed")
 
 // Committer shares one Writer among goroutines (the goroutine-per-session
-// path, and the epoll back end's spool thread in spirit): Submit blocks
-// until its record is durable or failed, and every Submit that arrives while
-// a commit runs shares the next write and fdatasync. No timer: a lone
-// message is committed at once, a crowd groups itself.
+// path): Submit blocks until its record is durable or failed, and every
+// Submit that arrives while a commit runs shares the next write and
+// fdatasync. The commits run on a Syncer, the same mechanism the epoll back
+// end uses. No timer: a lone message is committed at once, a crowd groups
+// itself.
 type Committer struct {
 	w        *Writer
 	maxBatch int
+	sy       *Syncer
 
 	mu     sync.Mutex
-	work   *sync.Cond // committer: something is staged, or closing
-	room   *sync.Cond // producers: the open batch has room again
-	open   *ticket
+	room   *sync.Cond // producers: the open batch has room again; Close: all done
+	open   *ticket    // records staged, not yet begun
+	flying *ticket    // the batch between Begin and End, or nil
 	closed bool
-	exited chan struct{}
 }
 
 // ticket is one batch's outcome, shared by the Submits in it.
@@ -36,10 +37,9 @@ type ticket struct {
 // may use until Close. maxBatch caps records per fdatasync; 0 means no cap,
 // and 1 gives one fdatasync per message (the baseline group commit beats).
 func (s *Store) NewCommitter(worker, maxBatch int) *Committer {
-	c := &Committer{w: s.Writer(worker), maxBatch: maxBatch,
-		open: newTicket(), exited: make(chan struct{})}
-	c.work, c.room = sync.NewCond(&c.mu), sync.NewCond(&c.mu)
-	go c.loop()
+	c := &Committer{w: s.Writer(worker), maxBatch: maxBatch, open: newTicket()}
+	c.room = sync.NewCond(&c.mu)
+	c.sy = NewSyncer(c.ended)
 	return c
 }
 
@@ -63,44 +63,44 @@ func (c *Committer) Submit(env *Envelope, data []byte) (ID, error) {
 	}
 	t := c.open
 	t.n++
-	c.work.Signal()
+	if c.flying == nil {
+		c.begin()
+	}
 	c.mu.Unlock()
 	<-t.done
 	return id, t.err
 }
 
-func (c *Committer) loop() {
-	defer close(c.exited)
-	for {
-		c.mu.Lock()
-		for c.open.n == 0 && !c.closed {
-			c.work.Wait()
-		}
-		if c.open.n == 0 {
-			c.mu.Unlock()
-			return
-		}
-		t := c.open
-		c.open = newTicket()
-		b := c.w.Begin()
-		c.room.Broadcast()
-		c.mu.Unlock()
+// begin hands the open batch to the Syncer. Called with mu held; the
+// Syncer's channel has room because at most one batch is in flight.
+func (c *Committer) begin() {
+	c.flying, c.open = c.open, newTicket()
+	c.sy.Sync(c.w.Begin()) // the next batch stages meanwhile
+	c.room.Broadcast()
+}
 
-		n, err := WriteBatch(b) // the next batch stages meanwhile
-
-		c.mu.Lock()
-		t.err = c.w.End(b, n, err)
-		c.mu.Unlock()
-		close(t.done)
+// ended runs on the Syncer's goroutine after each batch.
+func (c *Committer) ended(b Batch, n int, err error) {
+	c.mu.Lock()
+	t := c.flying
+	t.err, c.flying = c.w.End(b, n, err), nil
+	if c.open.n > 0 {
+		c.begin()
+	} else {
+		c.room.Broadcast() // Close may be waiting for the last batch
 	}
+	c.mu.Unlock()
+	close(t.done)
 }
 
 // Close commits what is staged, then stops the committer.
 func (c *Committer) Close() {
 	c.mu.Lock()
 	c.closed = true
-	c.work.Signal()
 	c.room.Broadcast()
+	for c.flying != nil || c.open.n > 0 {
+		c.room.Wait()
+	}
 	c.mu.Unlock()
-	<-c.exited
+	c.sy.Close()
 }

@@ -63,14 +63,24 @@ func (g *idgen) next(now time.Time) ID {
 		ms = g.lastMs + 1
 	}
 	g.lastMs = ms
+	return makeID(ms, g.worker, g.nonce, g.counter)
+}
+
+func makeID(ms uint64, worker uint16, nonce, counter uint32) ID {
 	var id ID
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], ms)
 	copy(id[:6], b[2:])
-	binary.BigEndian.PutUint16(id[6:8], g.worker)
-	binary.BigEndian.PutUint32(id[8:12], g.nonce)
-	binary.BigEndian.PutUint32(id[12:16], g.counter)
+	binary.BigEndian.PutUint16(id[6:8], worker)
+	binary.BigEndian.PutUint32(id[8:12], nonce)
+	binary.BigEndian.PutUint32(id[12:16], counter)
 	return id
+}
+
+// NewID is an ID in the real layout with a zero nonce, for spools that are
+// not a Store (the engine's test fakes).
+func NewID(t time.Time, worker int, counter uint32) ID {
+	return makeID(uint64(t.UnixMilli()), uint16(worker), 0, counter)
 }
 
 func randomNonce() uint32 {

@@ -31,6 +31,8 @@ type Writer struct {
 	ctr *counters
 	lim limiter
 
+	mem memFS // is the current segment in memory (tmpfs)?
+
 	// The next segment is created off the worker's thread (file create,
 	// header sync, directory sync take milliseconds): once the current one
 	// is half full, or at start.
@@ -60,19 +62,24 @@ type pending struct {
 const maxKeptBuffer = 8 << 20
 
 // Batch is the staged records taken by Begin: Buf is to be written at Off
-// in the file Fd and then fdatasynced. Buf belongs to the Writer and must
-// stay unmodified until End. Fd is -1 if no segment could be opened; the
-// write then fails and End reports the reason.
+// in the file Fd and then fdatasynced, unless NoSync says the file lives in
+// memory. Buf belongs to the Writer and must stay unmodified until End. Fd
+// is -1 if no segment could be opened; the write then fails and End reports
+// the reason.
 type Batch struct {
 	Fd  int
 	Off int64
 	Buf []byte
 	N   int // records
+	// NoSync: the segment is on tmpfs or ramfs, where fdatasync is a no-op
+	// and a write is a memory copy, so the batch is best written inline
+	// (WriteBatch skips the sync) instead of on another thread.
+	NoSync bool
 }
 
 func newWriter(s *Store, worker int) *Writer {
 	w := &Writer{s: s, worker: worker, ids: newIDGen(worker, s.nonce), ctr: new(counters),
-		spare: make(chan spareSeg, 1)}
+		spare: make(chan spareSeg, 1), mem: memFS{fd: -1}}
 	w.prepare()
 	return w
 }
@@ -122,6 +129,7 @@ func (w *Writer) Begin() Batch {
 		if w.flight.salt != w.seg.salt {
 			w.flight.reseal(w.seg.salt)
 		}
+		b.NoSync = w.mem.check(b)
 	}
 	return b
 }
@@ -215,33 +223,6 @@ func (w *Writer) Commit() error {
 	b := w.Begin()
 	n, err := WriteBatch(b)
 	return w.End(b, n, err)
-}
-
-// WriteBatch is the synchronous write and fdatasync of a batch.
-func WriteBatch(b Batch) (int, error) {
-	if len(b.Buf) == 0 {
-		return 0, nil
-	}
-	n := 0
-	for n < len(b.Buf) {
-		m, err := unix.Pwrite(b.Fd, b.Buf[n:], b.Off+int64(n))
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		if m == 0 {
-			return n, io.ErrShortWrite
-		}
-		n += m
-	}
-	for {
-		err := unix.Fdatasync(b.Fd)
-		if err != unix.EINTR {
-			return n, err
-		}
-	}
 }
 
 // logError logs at most one line a second per writer, with the number of

@@ -13,6 +13,7 @@ import (
 
 	"sluice/engine"
 	"sluice/proto"
+	"sluice/spool"
 )
 
 // Spool is an engine.SpoolFactory for tests. The engine's group commit
@@ -76,21 +77,21 @@ type writer struct {
 	staged, flying []proto.Message
 }
 
-func (w *writer) Stage(env *engine.Envelope, data []byte) (string, error) {
+func (w *writer) Stage(env *spool.Envelope, data []byte) (spool.ID, error) {
 	w.seq++
 	w.stage = append(w.stage, data...)
 	w.staged = append(w.staged, proto.Message{Protocol: env.Protocol, Sender: env.Sender,
 		Recipients: append([]string(nil), env.Recipients...), Data: append([]byte(nil), data...)})
-	return fmt.Sprintf("W%dM%d", w.w, w.seq), nil
+	return spool.NewID(env.Time, w.w, uint32(w.seq)), nil
 }
 
-func (w *writer) Begin() engine.SpoolBatch {
+func (w *writer) Begin() spool.Batch {
 	w.flight, w.stage = w.stage, w.flight[:0]
 	w.flying, w.staged = w.staged, nil
-	return engine.SpoolBatch{Fd: int(w.f.Fd()), Off: w.off, Buf: w.flight, N: len(w.flying)}
+	return spool.Batch{Fd: int(w.f.Fd()), Off: w.off, Buf: w.flight, N: len(w.flying)}
 }
 
-func (w *writer) End(b engine.SpoolBatch, written int, err error) error {
+func (w *writer) End(b spool.Batch, written int, err error) error {
 	if err == nil && written != len(b.Buf) {
 		err = io.ErrShortWrite
 	}
