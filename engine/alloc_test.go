@@ -22,7 +22,7 @@ func (b *nopBackend) resumeRead(*conn)       {}
 func (b *nopBackend) send(c *conn, p []byte) { b.sends++ }
 func (b *nopBackend) teardown(*conn)         {}
 func (b *nopBackend) detach(*conn)           {}
-func (b *nopBackend) commit(spool.Batch)      {}
+func (b *nopBackend) commit(spool.Batch)     {}
 func (b *nopBackend) poll(int64) error       { return nil }
 func (b *nopBackend) wake()                  {}
 func (b *nopBackend) close()                 {}

@@ -46,7 +46,7 @@ type epollBackend struct {
 	handoffs
 	spare    []*conn
 	syncer   *spool.Syncer // started at the first batch that needs fdatasync
-	spoolNow bool // a batch written inline: report it from poll
+	spoolNow bool          // a batch written inline: report it from poll
 	spoolW   int
 	spoolE   error
 }

@@ -200,7 +200,6 @@ func testRealSpool(t *testing.T, dir func() string) {
 	})
 }
 
-
 // okID: a Submit answered "OK <spool ID>".
 func okID(line string) bool {
 	id, ok := strings.CutPrefix(line, "OK ")
