@@ -43,6 +43,7 @@ func (b *builder) scope(parent *scope, n *node) {
 		b.listen(parent, n)
 	case word == "peer" && (parent.lv == lvListener || parent.lv == lvListen):
 		b.peer(parent, n)
+	case b.foreignScope(parent, n):
 	default:
 		b.badScope(parent, n)
 	}
@@ -66,7 +67,7 @@ func (b *builder) badScope(parent *scope, n *node) {
 		msg = fmt.Sprintf("unknown scope %q", n.name)
 		cands := []string{"Listen", "Peer"}
 		if parent.lv == lvGlobal {
-			cands = listenerKinds
+			cands = append(append([]string(nil), listenerKinds...), foreignNames...)
 		}
 		hint = suggest(n.name, cands)
 	}
@@ -137,6 +138,9 @@ func (b *builder) peer(parent *scope, n *node) {
 
 // option validates and sets one option in sc.
 func (b *builder) option(sc *scope, name string, src Source, rv *rawVal) {
+	if lookupOpt(name) == nil && b.foreignOption(sc, name, src, rv) {
+		return
+	}
 	st, msg, hint := makeSetting(sc, name, src, rv)
 	if msg != "" {
 		b.errs.add(src, msg, hint)
@@ -156,7 +160,11 @@ func makeSetting(sc *scope, name string, src Source, rv *rawVal) (*setting, stri
 		if canonicalKind(name) != "" || strings.EqualFold(name, "listen") || strings.EqualFold(name, "peer") {
 			return nil, fmt.Sprintf("%s is a scope; write %s { … }", name, name), ""
 		}
-		return nil, fmt.Sprintf("unknown option %q", name), suggest(name, optionNames)
+		cands := optionNames
+		if sc.lv == lvGlobal {
+			cands = append(append([]string(nil), optionNames...), foreignNames...)
+		}
+		return nil, fmt.Sprintf("unknown option %q", name), suggest(name, cands)
 	}
 	if !d.validAt(sc.lv, sc.tm) {
 		where := levelNames[sc.lv] + " scope"

@@ -137,7 +137,7 @@ func derive(name, baseDir string, root *scope) (*Config, error) {
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
-	c.Warnings = append(warnings(root), handoffWarnings(root)...)
+	c.Warnings = append(append(warnings(root), handoffWarnings(root)...), foreignWarnings(root)...)
 	c.Generation = generations.Add(1)
 	return c, nil
 }
@@ -165,7 +165,11 @@ func warnings(sc *scope) []string {
 		out = append(out, fmt.Sprintf("%s: %s is accepted but has no effect yet: its Listens are not bound", sc.src, sc.kind))
 	}
 	for _, st := range sc.opts {
-		if !st.def.Acts {
+		switch {
+		case st.def.key == "enable_authorization" && st.val.Bool:
+			out = append(out, fmt.Sprintf("%s: Enable_Authorization = true is not enforced: sluice's console has no roles, "+
+				"so every client that passes authentication may run every command (restrict with Peer Always_Deny)", st.val.Src))
+		case !st.def.Acts:
 			out = append(out, fmt.Sprintf("%s: option %s is accepted but has no effect yet", st.val.Src, st.def.Name))
 		}
 	}

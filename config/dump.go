@@ -27,6 +27,7 @@ func Dump(c *Config) string {
 		}
 	}
 	dumpHandoff(&b, c) // handoff.go
+	dumpForeign(&b, c.Foreign())
 	return b.String()
 }
 

@@ -98,12 +98,12 @@ func init() {
 func registerGlobals() {
 	register(
 		opt("Spoolbase", KindString, "var/spool").global().acts().restart(),
-		opt("Metrics_Listen", KindSockAddr, "127.0.0.1:9025").global().acts(),
+		opt("Metrics_Listen", KindSockAddr, "127.0.0.1:9025").global().orOff().acts(),
 		opt("Workers", KindInt, "0").global().acts().restart(),
 		opt("Event_Loop_Backend", KindString, "auto").global().enum("auto", "io_uring", "epoll").acts().restart(),
 		optNoDef("Hostname", KindString).global().acts(),
 		optNoDef("Relay_Domains", KindArray).global().acts(),
-		opt("Log_Format", KindString, "text").global().enum("text", "json").acts(),
+		opt("Log_Format", KindString, "text").global().enum("text", "json").acts().restart(),
 		optNoDef("Pidfile", KindString).global().acts().restart(),
 		optNoDef("Inbound_Throttle_Messages", KindThrottle).global(),
 		opt("RFC2821_Allow_Whitespace_In_Envelope", KindBool, "false").global().acts(),

@@ -96,6 +96,7 @@ func formatValue(v *Value) string {
 func Print(c *Config) []byte {
 	var b strings.Builder
 	printBody(&b, c.root, 0, true)
+	printForeign(&b, c.root.foreign, 0)
 	return []byte(b.String())
 }
 

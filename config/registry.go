@@ -67,6 +67,7 @@ type optDef struct {
 	Restart bool     // a change needs a restart (non-dynamic)
 	Enum    []string // allowed values (case-insensitive), when set
 	EnumNum bool     // a non-negative integer is also allowed
+	OffOK   bool     // KindSockAddr: "off" is also allowed (disables)
 	defVal  *Value   // the typed default, built once at registration
 	key     string   // lower-cased Name, the Policy key
 }
@@ -87,6 +88,7 @@ func (o *optDef) listenOnly() *optDef      { o.OnlyLsn = true; return o }
 func (o *optDef) elem(k Kind) *optDef      { o.Elem = k; return o }
 func (o *optDef) enum(v ...string) *optDef { o.Enum = v; return o }
 func (o *optDef) orNumber() *optDef        { o.EnumNum = true; return o }
+func (o *optDef) orOff() *optDef           { o.OffOK = true; return o }
 func (o *optDef) both(t typeMask) *optDef  { return o.in(t).peer(t & peerTypes) }
 
 // registry maps lower-cased option names to their definitions.

@@ -20,6 +20,9 @@ type scope struct {
 	path   string // console path, e.g. "ESMTP_Listener Listen 0.0.0.0:25"
 	opts   []*setting
 	kids   []*scope
+	// foreign holds the root's Momentum scopes and options outside the
+	// listener chapter (momentum.go); immutable, shared by clones.
+	foreign []*Foreign
 }
 
 // setting is one option set in one scope.

@@ -121,6 +121,9 @@ func scalar(d *optDef, v *Value, s string) error {
 		v.Int = int64(n)
 		v.Dur = time.Duration(n) * time.Second
 	case KindSockAddr:
+		if d.OffOK && strings.EqualFold(s, "off") {
+			return nil
+		}
 		a, err := ParseListenAddr(s, "/")
 		if err != nil || a.Network != "tcp" {
 			return bad

@@ -33,11 +33,12 @@ import (
 
 // Options are the command-line overrides of the config's global options.
 type Options struct {
-	ConfigPath  string // "" = the embedded default config
-	EventLoop   string // "" = the config's Event_Loop, else auto
-	Workers     int    // 0 = the config's Workers, else GOMAXPROCS
-	SpoolDir    string // "" = the config's Spoolbase
-	MetricsAddr string // "" = the config's Metrics_Listen; "off" = none
+	ConfigPath  string         // "" = the embedded default config
+	Config      *config.Config // already loaded from ConfigPath (nil: New loads it)
+	EventLoop   string         // "" = the config's Event_Loop, else auto
+	Workers     int            // 0 = the config's Workers, else GOMAXPROCS
+	SpoolDir    string         // "" = the config's Spoolbase
+	MetricsAddr string         // "" = the config's Metrics_Listen; "off" = none
 	Log         *slog.Logger
 }
 
@@ -71,9 +72,11 @@ func New(o Options) (*Daemon, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	c, err := loadConfig(o.ConfigPath)
-	if err != nil {
-		return nil, err
+	c, err := o.Config, error(nil)
+	if c == nil {
+		if c, err = loadConfig(o.ConfigPath); err != nil {
+			return nil, err
+		}
 	}
 	for _, w := range c.Warnings {
 		o.Log.Warn("config", "warning", w)

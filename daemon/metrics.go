@@ -54,7 +54,7 @@ func (d *Daemon) startMetrics(addr string) error {
 	}
 	srv, bound, err := metrics.Serve(addr, d.reg)
 	if err != nil {
-		return fmt.Errorf("daemon: Metrics_Listen %s: %w (choose another address with -metrics or Metrics_Listen)", addr, err)
+		return fmt.Errorf("daemon: %w", err) // metrics.Serve names the option, the address and the fix
 	}
 	d.metrics, d.metAddr = srv, bound
 	d.log.Info("metrics", "addr", bound.String())

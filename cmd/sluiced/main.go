@@ -25,14 +25,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var (
 		cfgPath   = fs.String("config", "", "config file (default: the embedded default config)")
-		check     = fs.Bool("check", false, "validate the config, print warnings, exit 0 (valid) or 1")
+		check     = fs.Bool("check", false, "validate the config (TLS files loaded), print warnings, exit 0 (valid) or 1")
+		strict    = fs.Bool("strict", false, "with -check: every warning is an error (exit 1)")
 		dump      = fs.Bool("dump", false, "print every effective option value and where it came from")
 		printDef  = fs.Bool("print-default-config", false, "print the embedded default config")
-		eventLoop = fs.String("event-loop", "", "auto, io_uring or epoll (default: config Event_Loop, else auto)")
+		eventLoop = fs.String("event-loop", "", "auto, io_uring or epoll (default: config Event_Loop_Backend, else auto)")
 		workers   = fs.Int("workers", 0, "worker threads (default: config Workers, else GOMAXPROCS)")
 		spoolDir  = fs.String("spool", "", "spool directory (overrides Spoolbase)")
 		metricsAt = fs.String("metrics", "", "address for /metrics (overrides Metrics_Listen; \"off\" disables)")
-		logFormat = fs.String("log-format", "text", "text or json")
+		logFormat = fs.String("log-format", "", "text or json (default: config Log_Format, else text)")
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
 		drain     = fs.Duration("drain", 30*time.Second, "how long SIGTERM waits for sessions to finish")
 	)
@@ -44,19 +45,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if *check || *dump {
-		return checkConfig(*cfgPath, *dump, stdout, stderr)
+		return checkConfig(*cfgPath, *dump, *strict, stdout, stderr)
 	}
-	log, err := metrics.NewLogger(*logFormat, *logLevel, stderr)
+	c, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	g := c.Global()
+	log, err := metrics.NewLogger(firstNonEmpty(*logFormat, g.String("log_format")), *logLevel, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "sluiced:", err)
 		return 2
 	}
-	d, err := daemon.New(daemon.Options{ConfigPath: *cfgPath, EventLoop: *eventLoop,
+	d, err := daemon.New(daemon.Options{ConfigPath: *cfgPath, Config: c, EventLoop: *eventLoop,
 		Workers: *workers, SpoolDir: *spoolDir, MetricsAddr: *metricsAt, Log: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "sluiced:", err)
 		return 1
 	}
+	pid, err := writePidfile(g.String("pidfile"))
+	if err != nil {
+		log.Error("pidfile", "err", err)
+		d.Shutdown(context.Background())
+		return 1
+	}
+	defer pid.remove()
 	return serve(d, log, *drain)
 }
 
@@ -87,29 +101,4 @@ func serve(d *daemon.Daemon, log *slog.Logger, drain time.Duration) int {
 		}
 		return 0
 	}
-}
-
-func checkConfig(path string, dump bool, stdout, stderr io.Writer) int {
-	var (
-		c   *config.Config
-		err error
-	)
-	if path == "" {
-		c, err = config.LoadDefault()
-	} else {
-		c, err = config.Load(path)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	if dump {
-		fmt.Fprint(stdout, config.Dump(c))
-		return 0
-	}
-	fmt.Fprintln(stdout, "configuration valid")
-	for _, w := range c.Warnings {
-		fmt.Fprintln(stdout, "warning:", w)
-	}
-	return 0
 }
