@@ -41,7 +41,7 @@ func TestCheckStrictMomentumConfigs(t *testing.T) {
 	// A file without warnings passes -strict.
 	dir := t.TempDir()
 	clean := filepath.Join(dir, "clean.conf")
-	os.WriteFile(clean, []byte("ESMTP_Listener { Listen \"127.0.0.1:2525\" { } }\n"), 0o644)
+	os.WriteFile(clean, []byte("ESMTP_Listener { Listen \"127.0.0.1:2525\" { } }\nHandoff { Target \"smtp://127.0.0.1:2526\" { } }\n"), 0o644)
 	if code, out, errs := runCheck(t, "-check", "-strict", "-config", clean); code != 0 || out != "configuration valid\n" {
 		t.Errorf("clean config under -strict: exit %d\n%s%s", code, out, errs)
 	}
