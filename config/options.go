@@ -19,8 +19,8 @@ func init() {
 		opt("TCP_Send_Buffer_Size", KindSize, "0").in(tyNet).acts(),
 		opt("Disable_Nagle_Algorithm", KindBool, "false").in(tyNet).global().acts(),
 		optNoDef("Event_Loop", KindString).in(tyTLS).restart(),
-		opt("Proxy_Protocol", KindBool, "false").both(tyCSH),
-		opt("Proxy_Protocol_Timeout", KindSeconds, "60").both(tyCSH),
+		opt("Proxy_Protocol", KindBool, "false").both(tyCSH).acts(),
+		opt("Proxy_Protocol_Timeout", KindSeconds, "60").both(tyCSH).acts(),
 		optNoDef("Duravip_Follow", KindString).in(tyAll).listenOnly(),
 		optNoDef("Duravip_Preference", KindString).in(tyAll).listenOnly(),
 		opt("Enable_Duravip", KindBool, "false").in(tyAll).listenOnly(),
@@ -126,7 +126,8 @@ func narrowPeers() {
 	controlPeer := map[string]bool{"always_allow": true, "always_deny": true,
 		"authdigestmd5parameters": true, "enable_authentication": true,
 		"enable_authorization": true, "proxy_protocol": true, "proxy_protocol_timeout": true}
-	ecsPeer := map[string]bool{"ecstream_idle_time": true, "ecstream_max_batch_size": true}
+	ecsPeer := map[string]bool{"ecstream_idle_time": true, "ecstream_max_batch_size": true,
+		"proxy_protocol": true, "proxy_protocol_timeout": true}
 	for k, d := range registry {
 		if !controlPeer[k] {
 			d.Peer &^= tyControl

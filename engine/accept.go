@@ -71,7 +71,11 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 	w.nconns.Add(1)
 	c.tlsCfg = spec.TLS
 	c.info.TLS = spec.UseSSL && spec.TLS != nil
-	c.sess = spec.Factory.NewSession(&c.info, c)
+	if proxyWanted(m) {
+		w.gate(c, spec, m) // the session starts once the PROXY header is read
+	} else {
+		c.sess = spec.Factory.NewSession(&c.info, c)
+	}
 	if c.info.TLS {
 		w.onDetached(c) // implicit TLS: the fd never joins the loop
 		return

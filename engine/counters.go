@@ -18,6 +18,15 @@ type ListenCounters struct {
 	BytesIn       atomic.Uint64
 	BytesOut      atomic.Uint64
 	InputOverflow atomic.Uint64 // sessions that left more than proto.MaxUnconsumed unconsumed
+	ProxyCounters
+}
+
+// ProxyCounters count the outcomes of the PROXY phase (engine/proxy.go).
+type ProxyCounters struct {
+	ProxyOK      atomic.Uint64 // a valid header was read
+	ProxyBad     atomic.Uint64 // malformed header, or none where one is required
+	ProxyLate    atomic.Uint64 // no complete header within Proxy_Protocol_Timeout
+	ProxyMissing atomic.Uint64 // the peer closed before a complete header
 }
 
 // ListenCounterSnapshot is one Listen's block as seen by Counters.

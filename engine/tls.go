@@ -77,7 +77,7 @@ func (w *worker) onDetached(c *conn) {
 	pre := c.in
 	c.in = nil
 	c.tls = &tlsState{nc: nc, notify: make(chan struct{}, 1)}
-	implicit := c.info.TLS
+	implicit := c.info.TLS || ungate(c)
 	c.info.TLS = true
 	go w.serveTLS(c, pre, implicit)
 }

@@ -80,6 +80,9 @@ type ConnInfo struct {
 	Policy     *config.Policy
 	Generation uint64 // config generation the connection was accepted under
 	Accepted   time.Time
+	// Proxy describes the PROXY header that set Remote and Local, for logs:
+	// the balancer's address and the recorded TLVs. "" without a header.
+	Proxy string
 }
 
 // Message is one received message, handed to the spool through Host.Submit.

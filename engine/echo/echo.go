@@ -7,6 +7,7 @@
 //	GO text       run a function off the worker via Host.Go, answer "GO text"
 //	STARTTLS      answer "220 ready", then switch to TLS (proto.StartTLS)
 //	TLS?          answer "tls yes" or "tls no" (ConnInfo.TLS)
+//	PEER?         answer "peer <ConnInfo.Remote>" (set by a PROXY header)
 //
 // While the daemon drains (Host.ShuttingDown) the next line is answered
 // "421 shutting down" and the connection closed, as SMTP does. A line longer
@@ -91,6 +92,9 @@ func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
 			} else {
 				out = append(out, "tls no\r\n"...)
 			}
+			continue
+		case bytes.Equal(cmd, []byte("PEER?")):
+			out = append(append(append(out, "peer "...), s.c.Remote.String()...), "\r\n"...)
 			continue
 		case bytes.HasPrefix(cmd, []byte("SUBMIT ")):
 			s.h.Submit(&proto.Message{Protocol: "echo", Sender: "echo", Recipients: []string{"sink"},
