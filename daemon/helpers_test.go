@@ -42,6 +42,13 @@ type testDaemon struct {
 // daemon on backend with two workers. It is shut down at test end.
 func start(t *testing.T, backend, conf string) *testDaemon {
 	t.Helper()
+	return startLog(t, backend, conf, nil)
+}
+
+// startLog is start with the daemon's log (info and above, text) written
+// to logw, for tests that check the reception and reject lines.
+func startLog(t *testing.T, backend, conf string, logw io.Writer) *testDaemon {
+	t.Helper()
 	dir := t.TempDir()
 	conf = strings.ReplaceAll(conf, "{{DIR}}", dir)
 	path := filepath.Join(dir, "sluice.conf")
@@ -49,7 +56,10 @@ func start(t *testing.T, backend, conf string) *testDaemon {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
+	switch {
+	case logw != nil:
+		log = slog.New(slog.NewTextHandler(logw, nil))
+	case testing.Verbose():
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	d, err := New(Options{ConfigPath: path, EventLoop: backend, Workers: 2,

@@ -26,26 +26,6 @@ func (d *Daemon) initProtoStats(workers int) {
 	}
 }
 
-// Snapshot implements metrics.Source: plain values read from the engine's,
-// the spool's and the protocols' atomic counters at scrape time.
-func (d *Daemon) Snapshot() metrics.Snapshot {
-	ws := d.eng.Counters()
-	name, reason := d.eng.Backend()
-	s := metrics.Snapshot{
-		Backend: metrics.BackendInfo{Name: name, Reason: reason},
-		Config: metrics.ConfigStat{Generation: d.cfg.Load().Generation,
-			ReloadOK: d.reloadOK.Load(), ReloadFailed: d.reloadFailed.Load(),
-			LastReloadGood: !d.lastReloadBad.Load()},
-		Listens: metrics.ListenStats(ws, d.eng.Listeners()),
-		Workers: metrics.LoopStats(ws),
-		Spool:   metrics.SpoolStatOf(d.store.Stats()),
-	}
-	for _, n := range []string{"esmtp", "http", "ecstream", "control"} {
-		s.Protocols = append(s.Protocols, metrics.ProtocolStatOf(n, d.protos[n]))
-	}
-	return s
-}
-
 // startMetrics serves /metrics on addr, apart from the ingress path.
 func (d *Daemon) startMetrics(addr string) error {
 	d.reg = metrics.New(d)

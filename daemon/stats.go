@@ -23,26 +23,6 @@ type stats struct {
 
 func newStats() *stats { return &stats{lastReset: time.Now()} }
 
-// totals sums the engine's per-worker counters.
-func (d *Daemon) totals() totals {
-	var t totals
-	for _, w := range d.eng.Counters() {
-		t.Received += w.Loop.SpoolMsgs.Load()
-		t.SpoolErrors += w.Loop.SpoolErrs.Load()
-		for _, l := range w.Listens {
-			c := l.Counters
-			t.Accepted += c.Accepted.Load()
-			t.Refused += c.RefusedACL.Load() + c.RefusedCap.Load() + c.RefusedDown.Load()
-			if a := c.Active.Load(); a > 0 {
-				t.Active += uint64(a)
-			}
-			t.BytesIn += c.BytesIn.Load()
-			t.BytesOut += c.BytesOut.Load()
-		}
-	}
-	return t
-}
-
 // summary returns Momentum's summary fields that apply to an ingress node,
 // keyed by their JSON names (momentum-spec §11.1).
 func (d *Daemon) summary() map[string]any {

@@ -1,7 +1,8 @@
-// Package metrics is sluice's observability: Prometheus collectors over the
-// engine's, the spool's and the protocols' per-worker atomic counters, the
-// /metrics server, and the structured logs (rate-limited slog handler,
-// reception and reject lines).
+// Package metrics is sluice's observability: Prometheus collectors over a
+// Snapshot of plain values (the daemon fills it from the engine's, the
+// spool's and the protocols' per-worker atomic counters), the /metrics
+// server, and the structured logs: logger.go (the daemon's slog logger,
+// rate-limited per message) and audit.go (reception and reject lines).
 //
 // # Invariants
 //
@@ -28,6 +29,8 @@
 // message's Resume (proto.Host's rule), reads out only within the call that
 // appended it, and never retains in.
 //
-// The engine, the spool and the protocols must not import this package
-// (it imports them); they may import metrics/stat.
+// metrics is a leaf above proto: it imports neither the engine nor the
+// spool (the adapters from their counters live in the daemon, the
+// composition root), and nothing below the daemon imports it except
+// through metrics/stat.
 package metrics

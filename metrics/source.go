@@ -62,6 +62,11 @@ type ProtocolStat struct {
 	stat.ProtoSnapshot
 }
 
+// ProtocolStatOf names a protocol's counters.
+func ProtocolStatOf(name string, p *stat.Proto) ProtocolStat {
+	return ProtocolStat{Protocol: name, ProtoSnapshot: p.Snapshot()}
+}
+
 // LoopStat is one worker's event loop. Ring fields stay 0 on epoll and
 // EpollWaits stays 0 on io_uring.
 type LoopStat struct {

@@ -64,10 +64,10 @@ echo "== promtool check metrics on the live sluiced scrape ($n sluice_ samples, 
 promtool check metrics <"$tmp/scrape"
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 
-# The known-traffic test's scrape (engine + SMTP + spool behind metrics.New)
+# The known-traffic test's scrape (a daemon: engine + SMTP + spool behind metrics.New)
 # has every sluice_ family with non-zero values; lint it too.
-echo "== promtool check metrics on the metrics test rig's scrape"
-SLUICE_SCRAPE_OUT="$tmp/rig" go test -count=1 -run 'TestScrapeCountsKnownTraffic/epoll' ./metrics >/dev/null
+echo "== promtool check metrics on the known-traffic test's scrape"
+SLUICE_SCRAPE_OUT="$tmp/rig" go test -count=1 -run 'TestScrapeCountsKnownTraffic/epoll' ./daemon >/dev/null
 promtool check metrics <"$tmp/rig"
 echo "   $(grep -c '^sluice_' "$tmp/rig") sluice_ samples"
 
