@@ -25,7 +25,7 @@ func init() {
 		optNoDef("Duravip_Preference", KindString).in(tyAll).listenOnly(),
 		opt("Enable_Duravip", KindBool, "false").in(tyAll).listenOnly(),
 		opt("Listener_Sessions", KindInt, "0").both(tyCSH).acts(),
-		opt("Service_Sessions", KindInt, "0").both(tyCSH).acts(),
+		opt("Service_Sessions", KindInt, DefaultServiceSessions).both(tyCSH).acts(),
 
 		// §3.2 Control_Listener and the shared authentication knobs.
 		opt("Always_Allow", KindBool, "false").both(tyControl|tyESMTP|tyHTTP).acts(),
@@ -50,10 +50,10 @@ func init() {
 		optNoDef("Domain_For_Unqualified_Recipient_Addresses", KindString).both(tyESMTP),
 		optNoDef("Domain_For_Unqualified_Sender_Address", KindString).both(tyESMTP),
 		opt("Idle_Time", KindSeconds, "300").both(tyESMTP|tyHTTP).acts(),
-		opt("Max_Message_Size", KindSize, "0").both(tyESMTP).acts(),
+		opt("Max_Message_Size", KindSize, DefaultMaxMessageSize).both(tyESMTP).in(tyECStream|tyHTTP).acts(),
 		opt("Max_Receptions_Per_Connection", KindInt, "0").both(tyESMTP).acts(),
 		opt("Max_Recipients_Per_Connection", KindInt, "0").both(tyESMTP).acts(),
-		opt("Max_Recipients_Per_Message", KindInt, "0").both(tyESMTP).acts(),
+		opt("Max_Recipients_Per_Message", KindInt, DefaultMaxRecipients).both(tyESMTP).acts(),
 		opt("Open_Relay", KindBool, "false").both(tyESMTP).acts(),
 		optNoDef("Relay_For_Sending_Domains", KindArray).both(tyESMTP).acts(),
 		optNoDef("Relay_Hosts", KindArray).elem(KindCIDR).both(tyESMTP).global().acts(),

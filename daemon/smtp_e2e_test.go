@@ -59,7 +59,8 @@ func TestSMTPOverEveryTransport(t *testing.T) {
 }
 
 // TestPeerExtensions dials from 127.0.0.1 and 127.0.0.2: the Peer scope for
-// 127.0.0.2 advertises SIZE, the Listen's default does not.
+// 127.0.0.2 advertises its own SIZE, the Listen the default Max_Message_Size
+// (25M).
 func TestPeerExtensions(t *testing.T) {
 	for _, be := range backends(t) {
 		t.Run(be, func(t *testing.T) {
@@ -67,7 +68,7 @@ func TestPeerExtensions(t *testing.T) {
 			start(t, be, fmt.Sprintf(smtpConf, port))
 			plain := ehloFrom(t, "127.0.0.1", addr(port))
 			peer := ehloFrom(t, "127.0.0.2", addr(port))
-			if strings.Contains(plain, "SIZE") || !strings.Contains(plain, "ENHANCEDSTATUSCODES") {
+			if !strings.Contains(plain, "250-SIZE 26214400") || !strings.Contains(plain, "ENHANCEDSTATUSCODES") {
 				t.Fatalf("127.0.0.1 EHLO:\n%s", plain)
 			}
 			if !strings.Contains(peer, "250-SIZE 1000") {

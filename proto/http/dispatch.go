@@ -52,6 +52,13 @@ func (s *session) call(out []byte, fn func() (string, error)) ([]byte, proto.Act
 // submit hands every message in s.msgs to the spool; the answer waits for
 // all of their Resumes.
 func (s *session) submit(out []byte) ([]byte, proto.Action) {
+	for i := range s.msgs {
+		if s.maxMsg > 0 && int64(len(s.msgs[i].Data)) > s.maxMsg {
+			s.msgs = s.msgs[:0]
+			s.resp = appendErrorJSON(s.resp[:0], "message exceeds Max_Message_Size")
+			return s.reply(out, 413, ctJSON, s.resp, "")
+		}
+	}
 	s.st = stWait
 	s.results = s.results[:0]
 	for i := range s.msgs {

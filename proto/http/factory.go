@@ -67,6 +67,7 @@ func (f *Factory) NewSession(c *proto.ConnInfo, h proto.Host) proto.Session {
 	if s.max <= 0 {
 		s.max = f.o.MaxBody
 	}
+	s.maxMsg = p.Int("max_message_size")
 	s.noChunked = p.Bool("disable_chunked")
 	s.log.on = p.Bool("log_requests_to_paniclog")
 	switch {

@@ -46,9 +46,12 @@ func (s *session) inject(out []byte) ([]byte, proto.Action) {
 	s.grow(len(req.Recipients))
 	for i, rc := range req.Recipients {
 		keys := lowerKeys(rc.Keys)
-		to, ok1 := cleanAddr(bareAddr(orKey(rc.To, keys, "to")), false)
-		from, ok2 := cleanAddr(bareAddr(orKey(rc.From, keys, "from")), true)
-		if !ok1 || to == "" || !ok2 {
+		rawTo, rawFrom := orKey(rc.To, keys, "to"), orKey(rc.From, keys, "from")
+		to, ok1 := cleanAddr(bareAddr(rawTo), false)
+		from, ok2 := cleanAddr(bareAddr(rawFrom), true)
+		// A control character (CRLF "a@b\r\n<c@evil>") would make bareAddr
+		// pick the smuggled address; the whole value is refused instead.
+		if !ok1 || to == "" || !ok2 || hasControl(rawTo) || hasControl(rawFrom) {
 			return s.injectFail(out, 400, fmt.Sprintf("recipients[%d]: invalid or missing to/from", i))
 		}
 		if _, ok := keys["to"]; !ok {
@@ -150,4 +153,14 @@ func (s *session) injectFail(out []byte, code int, why string) ([]byte, proto.Ac
 	b = appendJSONString(b, why)
 	s.resp = append(b, '}')
 	return s.reply(out, code, ctJSON, s.resp, "")
+}
+
+// hasControl reports a C0 control character or DEL in s.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -24,6 +24,7 @@ type session struct {
 	// per-connection policy, read once
 	idle      time.Duration
 	max       int64
+	maxMsg    int64 // Max_Message_Size: a bigger message is refused with 413; 0 none
 	noChunked bool
 	auth      authMode
 	users     userDB

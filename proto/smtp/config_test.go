@@ -51,7 +51,7 @@ func TestParsedConfigPeers(t *testing.T) {
 		return after
 	}
 	one, two := talk("127.0.0.1:50001"), talk("127.0.0.2:50002")
-	wantOne := lines("250-mx.test says EHLO to 127.0.0.1:50001", "250-PIPELINING", "250-8BITMIME", "250 ENHANCEDSTATUSCODES",
+	wantOne := lines("250-mx.test says EHLO to 127.0.0.1:50001", "250-PIPELINING", "250-8BITMIME", "250-SIZE 26214400", "250 ENHANCEDSTATUSCODES",
 		"250 2.0.0 MAIL FROM accepted", "250 2.0.0 RCPT TO accepted", "550 5.7.1 relaying denied", "250 2.0.0 RCPT TO accepted")
 	wantTwo := lines("250-mx.test says EHLO to 127.0.0.2:50002", "250-PIPELINING", "250-8BITMIME", "250-SIZE 5000",
 		"250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250 SMTPUTF8", "250 2.0.0 MAIL FROM accepted", "250 2.0.0 RCPT TO accepted",
