@@ -58,7 +58,7 @@ func TestBuildFallback(t *testing.T) {
 	cases := []struct {
 		addr    string
 		chain   int // number of Peers in the chain
-		rcpts   int64
+		rcpts   int64 // 1000: the default Max_Recipients_Per_Message
 		idle    time.Duration
 		relay   bool
 		ehlo    bool
@@ -67,9 +67,9 @@ func TestBuildFallback(t *testing.T) {
 		{"10.0.0.1", 4, 5, 30 * time.Second, true, true, 20 << 20},
 		{"::ffff:10.0.0.1", 4, 5, 30 * time.Second, true, true, 20 << 20},
 		{"10.0.5.5", 2, 50, 30 * time.Second, true, false, 20 << 20},
-		{"10.200.0.1", 1, 0, 120 * time.Second, true, false, 20 << 20},
-		{"192.0.2.1", 0, 0, 120 * time.Second, false, false, 20 << 20},
-		{"2001:db8::1", 1, 0, 7 * time.Second, false, false, 20 << 20},
+		{"10.200.0.1", 1, 1000, 120 * time.Second, true, false, 20 << 20},
+		{"192.0.2.1", 0, 1000, 120 * time.Second, false, false, 20 << 20},
+		{"2001:db8::1", 1, 1000, 7 * time.Second, false, false, 20 << 20},
 	}
 	for _, x := range cases {
 		m := tb.Lookup(netip.MustParseAddr(x.addr))
