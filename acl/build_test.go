@@ -57,7 +57,7 @@ func TestBuildFallback(t *testing.T) {
 	}
 	cases := []struct {
 		addr    string
-		chain   int // number of Peers in the chain
+		chain   int   // number of Peers in the chain
 		rcpts   int64 // 1000: the default Max_Recipients_Per_Message
 		idle    time.Duration
 		relay   bool
