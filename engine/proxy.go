@@ -90,6 +90,9 @@ func (g *proxyGate) Feed(in, out []byte) (int, []byte, proto.Action) {
 	via := c.info.Remote
 	if !h.Local {
 		c.info.Remote, c.info.Local = h.Src, h.Dst
+		// A client behind a balancer on a Unix socket is not a local
+		// process: no loopback treatment, no SO_PEERCRED identity.
+		c.info.Unix, c.info.PeerUID = false, -1
 		c.info.Proxy = "via " + via.String() + " " + h.String()
 	} else {
 		c.info.Proxy = "local " + h.String()
