@@ -131,16 +131,17 @@ func TestProxyProtocol(t *testing.T) {
 			t.Fatalf("late header closed after %v, before Proxy_Protocol_Timeout", d)
 		}
 		var ok, badN, late uint64
-		for _, wc := range e.Counters() {
-			for _, l := range wc.Listens {
-				ok += l.Counters.ProxyOK.Load()
-				badN += l.Counters.ProxyBad.Load()
-				late += l.Counters.ProxyLate.Load()
+		eventually(t, 5*time.Second, "the PROXY counters", func() bool {
+			ok, badN, late = 0, 0, 0
+			for _, wc := range e.Counters() {
+				for _, l := range wc.Listens {
+					ok += l.Counters.ProxyOK.Load()
+					badN += l.Counters.ProxyBad.Load()
+					late += l.Counters.ProxyLate.Load()
+				}
 			}
-		}
-		if badN != 3 || late != 1 || ok < 6 {
-			t.Fatalf("counters ok %d bad %d late %d", ok, badN, late)
-		}
+			return badN == 3 && late == 1 && ok >= 6
+		})
 	})
 }
 
