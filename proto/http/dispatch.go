@@ -113,24 +113,6 @@ func (s *session) firstErr() error {
 
 const retryAfter = "Retry-After: 60\r\n"
 
-// transmitDone answers POST /api/v1/transmissions and /api/v1/messages.
-func (s *session) transmitDone(out []byte) ([]byte, proto.Action) {
-	if err := s.firstErr(); err != nil {
-		return s.reply(out, 503, ctJSON, appendErrorJSON(s.resp[:0], spoolReason(err)), retryAfter)
-	}
-	b := append(s.resp[:0], `{"results":{"total_rejected_recipients":0,"total_accepted_recipients":`...)
-	n := 0
-	for i := range s.msgs {
-		n += len(s.msgs[i].Recipients)
-	}
-	b = appendInt(b, n)
-	b = append(b, `,"id":`...)
-	b = appendJSONString(b, s.results[0].ID)
-	b = append(b, "}}"...)
-	s.resp = b
-	return s.reply(out, 200, ctJSON, b, "")
-}
-
 // spoolReason is the text of a failed commit for a client.
 func spoolReason(err error) string {
 	if errors.Is(err, proto.ErrSpool) {

@@ -33,7 +33,14 @@ type FactoryOptions struct {
 	// MaxBody bounds a body when Max_Request_Size is unset. Default
 	// DefaultMaxBody.
 	MaxBody int64
+	// MaxBuilt bounds the bytes of the messages one transmission builds
+	// (they wait in memory for the spool). Default DefaultMaxBuilt.
+	MaxBuilt int64
 }
+
+// DefaultMaxBuilt bounds what one transmission may build when
+// FactoryOptions.MaxBuilt is unset.
+const DefaultMaxBuilt = 256 << 20
 
 // Factory creates HTTP sessions. It is shared by every worker.
 type Factory struct {
@@ -51,6 +58,9 @@ func NewFactory(o FactoryOptions) *Factory {
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
+	}
+	if o.MaxBuilt <= 0 {
+		o.MaxBuilt = DefaultMaxBuilt
 	}
 	f := &Factory{o: o}
 	f.creds.log = o.Logger

@@ -9,6 +9,7 @@ import (
 // rawMessage serves POST /api/v1/messages: the body is the message, stored
 // byte for byte; X-Mail-From and X-Rcpt-To carry the envelope.
 func (s *session) rawMessage(out []byte) ([]byte, proto.Action) {
+	s.tx.rej = s.tx.rej[:0]
 	if !s.req.mailFrom {
 		return s.badRequest(out, "X-Mail-From header is required (use <> for the null sender)")
 	}

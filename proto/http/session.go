@@ -47,6 +47,7 @@ type session struct {
 	rcpts   []string
 	results []proto.Result
 	seq     uint64 // Message-ID counter
+	tx      txState
 }
 
 // bufKeep is the largest buffer a session keeps between requests.

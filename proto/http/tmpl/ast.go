@@ -79,3 +79,12 @@ var reserved = map[string]bool{
 
 // Reserved reports whether key may not be used as a substitution key.
 func Reserved(key string) bool { return reserved[key] }
+
+// Literal returns a template that renders s as is (Momentum's
+// perform_substitutions = false).
+func Literal(s string) *Template {
+	if s == "" {
+		return &Template{}
+	}
+	return &Template{nodes: []node{{kind: nText, text: s}}}
+}

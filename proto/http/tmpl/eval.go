@@ -163,6 +163,9 @@ func (st *state) step(v val, s step) val {
 		case "email":
 			return val{k: kStr, s: st.d.Email}
 		case "name":
+			if st.d.Name == "" { // no name given: nil, so "or" supplies a default
+				return val{}
+			}
 			return val{k: kStr, s: st.d.Name}
 		}
 		return val{}

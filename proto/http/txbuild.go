@@ -1,0 +1,230 @@
+package http
+
+import (
+	"mime"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"sluice/proto/http/tmpl"
+)
+
+// txScratch holds one request's render buffers, reused for every recipient.
+type txScratch struct {
+	a, b, c []byte
+}
+
+// renderPart runs t for d in mode into the scratch buffer *buf and returns the
+// result as a string that lives until the next render into *buf.
+func renderPart(t *tmpl.Template, d *tmpl.Data, mode tmpl.Mode, buf *[]byte) (string, error) {
+	if t == nil {
+		return "", nil
+	}
+	out, err := t.Render((*buf)[:0], d, mode)
+	*buf = out
+	return unsafeString(out), err
+}
+
+// renderHeader renders a header-part template: one line, RFC 2047 encoded
+// when it holds 8-bit data.
+func renderHeader(t *tmpl.Template, d *tmpl.Data, buf *[]byte, name string) (string, *apiErr) {
+	v, err := renderPart(t, d, tmpl.Header, buf)
+	if err != nil {
+		return "", renderErr("Header:"+name, err)
+	}
+	if hasCRLF(v) {
+		return "", badData("header " + name + " contains a line break after substitution")
+	}
+	return v, nil
+}
+
+func renderErr(part string, err error) *apiErr {
+	return &apiErr{status: 422, msg: "substitution failed", code: "3000",
+		desc: "Error while rendering part " + part + ": " + err.Error(), part: part}
+}
+
+// buildTx writes one recipient's message. sender is its envelope sender.
+func (s *session) buildTx(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAddr,
+	sender string, d *tmpl.Data) ([]byte, *apiErr) {
+	sc := &s.tx.scratch
+	if p.rfc822 != nil {
+		v, err := renderPart(p.rfc822, d, tmpl.Text, &sc.a)
+		if err != nil {
+			return dst, renderErr("email_rfc822", err)
+		}
+		return appendCRLF(dst, sc.a[:len(v)]), nil
+	}
+	from, e := p.fromAddr(d, sc)
+	if e != nil {
+		return dst, e
+	}
+	now := s.h.Now()
+	s.seq++
+	id := strconv.FormatInt(now.UnixNano(), 36) + "." + strconv.FormatUint(s.c.ID, 36) +
+		"." + strconv.FormatUint(s.seq, 36)
+	dst = header(dst, "Return-Path", "<"+sender+">")
+	dst = header(dst, "Date", now.Format(time.RFC1123Z))
+	dst = header(dst, "Message-ID", "<"+id+"@"+s.f.o.Hostname+">")
+	dst = header(dst, "From", from)
+	if a.headerTo != "" {
+		dst = header(dst, "To", mime.BEncoding.Encode("utf-8", a.headerTo))
+	} else {
+		dst = header(dst, "To", (&mail.Address{Name: a.name, Address: a.email}).String())
+	}
+	v, e := renderHeader(p.subject, d, &sc.a, "Subject")
+	if e != nil {
+		return dst, e
+	}
+	dst = header(dst, "Subject", mime.BEncoding.Encode("utf-8", v))
+	if p.replyTo != nil {
+		if v, e = renderHeader(p.replyTo, d, &sc.a, "Reply-To"); e != nil {
+			return dst, e
+		}
+		dst = header(dst, "Reply-To", mime.BEncoding.Encode("utf-8", v))
+	}
+	for _, h := range p.headers {
+		if v, e = renderHeader(h.t, d, &sc.a, h.name); e != nil {
+			return dst, e
+		}
+		dst = header(dst, h.name, mime.BEncoding.Encode("utf-8", v))
+	}
+	if p.meta {
+		dst = appendMSYS(dst, req, r)
+	}
+	dst = header(dst, "MIME-Version", "1.0")
+	return s.txBody(dst, p, d, id)
+}
+
+// fromAddr renders content.from for d as a From: header value.
+func (p *txPlan) fromAddr(d *tmpl.Data, sc *txScratch) (string, *apiErr) {
+	if p.from != nil {
+		v, e := renderHeader(p.from, d, &sc.a, "From")
+		if e != nil {
+			return "", e
+		}
+		a, err := mail.ParseAddress(v)
+		if err != nil {
+			return "", badData("content.from: invalid address " + strconv.Quote(v))
+		}
+		return a.String(), nil
+	}
+	email, e := renderHeader(p.fromEmail, d, &sc.a, "From")
+	if e != nil {
+		return "", e
+	}
+	name, e := renderHeader(p.fromName, d, &sc.b, "From")
+	if e != nil {
+		return "", e
+	}
+	if _, ok := cleanAddr(email, false); !ok || !strings.Contains(email, "@") {
+		return "", badData("content.from: invalid address " + strconv.Quote(email))
+	}
+	return (&mail.Address{Name: name, Address: email}).String(), nil
+}
+
+// txBody writes the MIME body: alternative text/amp/html parts, inside
+// multipart/related when there are inline images, inside multipart/mixed
+// when there are attachments. Boundaries start with "=_", which neither
+// quoted-printable nor base64 can produce.
+func (s *session) txBody(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
+	if len(p.attach) > 0 {
+		b := "=_m_" + id
+		dst = multipartHead(dst, "mixed", b)
+		dst = append(dst, "--"+b+"\r\n"...)
+		var e *apiErr
+		if dst, e = s.txRelated(dst, p, d, id); e != nil {
+			return dst, e
+		}
+		dst = filesParts(dst, p.attach, b)
+		return append(dst, "--"+b+"--\r\n"...), nil
+	}
+	return s.txRelated(dst, p, d, id)
+}
+
+func (s *session) txRelated(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
+	if len(p.inline) == 0 {
+		return s.txAlternative(dst, p, d, id)
+	}
+	b := "=_r_" + id
+	dst = multipartHead(dst, "related", b)
+	dst = append(dst, "--"+b+"\r\n"...)
+	dst, e := s.txAlternative(dst, p, d, id)
+	if e != nil {
+		return dst, e
+	}
+	dst = filesParts(dst, p.inline, b)
+	return append(dst, "--"+b+"--\r\n"...), nil
+}
+
+// txAlternative renders the body parts, in the order mail clients prefer
+// the last of: text/plain, text/x-amp-html, text/html.
+func (s *session) txAlternative(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
+	type bp struct {
+		t     *tmpl.Template
+		mode  tmpl.Mode
+		ctype string
+		name  string
+	}
+	parts := [3]bp{{p.text, tmpl.Text, "text/plain", "text"}, {p.amp, tmpl.HTML, "text/x-amp-html", "amp_html"},
+		{p.html, tmpl.HTML, "text/html", "html"}}
+	n := 0
+	for _, x := range parts {
+		if x.t != nil {
+			n++
+		}
+	}
+	b := "=_a_" + id
+	if n > 1 {
+		dst = multipartHead(dst, "alternative", b)
+	}
+	sc := &s.tx.scratch
+	for _, x := range parts {
+		if x.t == nil {
+			continue
+		}
+		v, err := renderPart(x.t, d, x.mode, &sc.c)
+		if err != nil {
+			return dst, renderErr(x.name, err)
+		}
+		if n > 1 {
+			dst = append(dst, "--"+b+"\r\n"...)
+		}
+		dst = part(dst, x.ctype, v)
+	}
+	if n > 1 {
+		dst = append(dst, "--"+b+"--\r\n"...)
+	}
+	return dst, nil
+}
+
+// multipartHead writes a multipart Content-Type and ends the header block.
+func multipartHead(dst []byte, sub, boundary string) []byte {
+	dst = header(dst, "Content-Type", "multipart/"+sub+`; boundary="`+boundary+`"`)
+	return append(dst, "\r\n"...)
+}
+
+// filesParts writes attachments or inline images as base64 parts.
+func filesParts(dst []byte, fs []txFile, boundary string) []byte {
+	for _, f := range fs {
+		dst = append(dst, "--"+boundary+"\r\n"...)
+		dst = append(dst, f.hdr...)
+		for data := f.Data; len(data) > 0; {
+			n := min(76, len(data))
+			dst = append(dst, data[:n]...)
+			dst = append(dst, "\r\n"...)
+			data = data[n:]
+		}
+	}
+	return dst
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
