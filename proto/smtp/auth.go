@@ -96,6 +96,9 @@ func (s *session) authStep(b64 []byte, out []byte) []byte {
 	} else {
 		ok = check(s.users[mechLogin], a.user[:a.userLen], resp)
 	}
+	if ok {
+		s.noteSASL(a.mech, a.user[:max(a.userLen, 0)], resp)
+	}
 	s.endAuth()
 	if !ok {
 		s.bad++ // failed logins count towards the bad-command limit

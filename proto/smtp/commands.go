@@ -120,7 +120,8 @@ func (s *session) command(line []byte, more bool, out []byte) ([]byte, proto.Act
 	case vMAIL:
 		return s.mail(arg, out)
 	case vRCPT:
-		return s.rcpt(arg, out), proto.Continue
+		out = s.rcpt(arg, out)
+		return out, s.suspended()
 	case vDATA:
 		return s.data(arg, out), proto.Continue
 	case vBDAT:

@@ -40,6 +40,7 @@ type Factory struct {
 	setN    atomic.Int64
 	creds   credCache
 	tlsConf tlsCache
+	filters filterClients
 }
 
 // maxCachedPolicies bounds the settings cache; reloads create new policies,

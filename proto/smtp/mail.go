@@ -18,6 +18,7 @@ func (s *session) resetTx() {
 	s.tx.arena = s.tx.arena[:0]
 	s.tx.ends = s.tx.ends[:0]
 	s.bdat = bdatState{}
+	s.resetFilterTx()
 }
 
 func (s *session) nrcpt() int { return max(len(s.tx.ends)-1, 0) }
@@ -57,6 +58,7 @@ func (s *session) mail(arg []byte, out []byte) ([]byte, proto.Action) {
 		return s.reply(out, rTooBig), proto.Continue
 	}
 	s.tx.mail = true
+	s.ft.size = mp.size
 	s.tx.senderRelay = !p.null && domainIn(s.set.relaySenders, p.domain)
 	s.tx.arena = append(s.tx.arena[:0], p.mailbox...)
 	s.tx.ends = append(s.tx.ends[:0], int32(len(s.tx.arena)))
@@ -89,10 +91,7 @@ func (s *session) rcpt(arg []byte, out []byte) []byte {
 	case !p.postmaster && !s.mayRelayTo(p.domain):
 		return s.rejectRcpt(out, rRelayDenied)
 	}
-	s.connRcpts++
-	s.tx.arena = append(s.tx.arena, p.mailbox...)
-	s.tx.ends = append(s.tx.ends, int32(len(s.tx.arena)))
-	return s.reply(out, rRcptOK)
+	return s.acceptRcpt(p.mailbox, out)
 }
 
 // rejectRcpt answers a refused RCPT and reports it to a host that keeps
@@ -148,7 +147,5 @@ func (s *session) submit(out []byte) ([]byte, proto.Action) {
 	}
 	s.msg = proto.Message{Protocol: "esmtp", Sender: all[:s.tx.ends[0]],
 		Recipients: s.rcpts, Data: s.buf}
-	s.st = stWait
-	s.h.Submit(&s.msg)
-	return out, proto.Suspend
+	return s.spool(out)
 }

@@ -17,6 +17,7 @@ const (
 	stData                 // reading a DATA body
 	stBDAT                 // reading a BDAT chunk
 	stWait                 // a message was submitted; waiting for Resume
+	stFilter               // a filter lookup runs off the worker (filter.go)
 	stTLSWait              // STARTTLS answered; waiting for TLSStarted
 	stDone                 // closing; no more input is read
 )
@@ -56,6 +57,8 @@ type session struct {
 	tx   transaction
 	d    dataScan
 	bdat bdatState
+	ft   filterTx   // filter.go
+	fs   filterSess // filter.go
 	auth *authState // allocated at the first AUTH: most sessions never send one
 
 	msg   proto.Message
@@ -85,7 +88,7 @@ func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
 			k, out, a = s.feedData(in[n:], out)
 		case stBDAT:
 			k, out, a = s.feedBDAT(in[n:], out)
-		case stWait: // the engine does not feed a suspended session
+		case stWait, stFilter: // the engine does not feed a suspended session
 			return n, out, proto.Continue
 		default: // stTLSWait (plaintext after the switch: engine error), stDone
 			return len(in), out, proto.Close
@@ -109,6 +112,9 @@ func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
 // Resume answers the message submitted at the end of DATA or BDAT LAST:
 // 250 only when the spool committed it.
 func (s *session) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
+	if s.st == stFilter {
+		return s.resumeFilter(out)
+	}
 	if s.st != stWait {
 		return out, proto.Continue
 	}

@@ -62,6 +62,7 @@ type settings struct {
 	reconfig          string
 	idle              time.Duration
 	useSSL            bool
+	flt               filterSettings
 }
 
 func (f *Factory) buildSettings(p *config.Policy) *settings {
@@ -103,6 +104,7 @@ func (f *Factory) buildSettings(p *config.Policy) *settings {
 	f.relaySettings(p, s)
 	contentSettings(p, s)
 	f.extSettings(p, s)
+	f.filterSettingsFor(p, s)
 	return s
 }
 

@@ -1,0 +1,243 @@
+package smtp
+
+import (
+	"bytes"
+	"strconv"
+
+	pdel "sluice/filter/policy"
+	"sluice/proto"
+)
+
+// Filter hooks (docs/filters.md). A lookup never runs on the worker: the
+// session copies what the lookup needs, sets stFilter, calls Host.Go and
+// returns Suspend; the engine feeds nothing more until Resume brings the
+// answer back. The job is written only by the goroutine before it returns
+// and read only by Resume afterwards (Host.Go orders the two).
+
+// filterTx is the per-transaction filter state; resetTx clears it.
+type filterTx struct {
+	size    int64    // MAIL FROM SIZE=, for the policy's size attribute
+	prepend []string // headers from PREPEND answers, in order
+	discard bool     // a DISCARD answer: accept, then drop the message
+	job     *filterJob
+}
+
+// filterSess is the per-session filter state.
+type filterSess struct {
+	seq        uint64 // messages begun, for the policy's instance attribute
+	saslMethod string
+	saslUser   string
+}
+
+// Job stages.
+const (
+	jobRcpt uint8 = iota
+	jobMessage
+)
+
+type filterJob struct {
+	stage     uint8
+	rcptStart int          // jobRcpt: arena offset of the candidate recipient
+	pol       pdel.Outcome // the policy answer
+	msg       msgVerdict   // jobMessage: the end-of-message verdict
+}
+
+// msgVerdict is what the end-of-message filters decided.
+type msgVerdict struct {
+	reply   reply  // code != "": refuse the message with this reply
+	filter  string // who refused or failed, for the log
+	answer  string // the filter's raw answer, for the log
+	discard bool
+	close   bool
+}
+
+// acceptRcpt records a recipient that passed the session's own checks,
+// or suspends to ask the policy service first.
+func (s *session) acceptRcpt(mailbox []byte, out []byte) []byte {
+	start := len(s.tx.arena)
+	s.tx.arena = append(s.tx.arena, mailbox...)
+	if s.set.flt.policyRcpt {
+		job := &filterJob{stage: jobRcpt, rcptStart: start}
+		s.ft.job = job
+		s.st = stFilter
+		attrs := s.policyAttrs("RCPT", string(mailbox))
+		c := s.set.flt.policy
+		s.h.Go(func() (string, error) {
+			job.pol = c.Check(attrs)
+			return "", nil
+		})
+		return out
+	}
+	return s.addRcpt(out)
+}
+
+// addRcpt commits the candidate recipient at the end of the arena.
+func (s *session) addRcpt(out []byte) []byte {
+	s.connRcpts++
+	s.tx.ends = append(s.tx.ends, int32(len(s.tx.arena)))
+	return s.reply(out, rRcptOK)
+}
+
+// suspended is the action after a command: Suspend while a lookup runs.
+func (s *session) suspended() proto.Action {
+	if s.st == stFilter {
+		return proto.Suspend
+	}
+	return proto.Continue
+}
+
+// resumeFilter finishes the command a lookup held.
+func (s *session) resumeFilter(out []byte) ([]byte, proto.Action) {
+	job := s.ft.job
+	s.ft.job = nil
+	s.st = stCmd
+	if job == nil {
+		return out, proto.Continue
+	}
+	if job.stage == jobMessage {
+		return s.resumeMessage(job, out)
+	}
+	rcpt := string(s.tx.arena[job.rcptStart:])
+	d := s.notePolicy(job.pol, "RCPT", rcpt)
+	switch d.Kind {
+	case pdel.Reject, pdel.Defer:
+		s.tx.arena = s.tx.arena[:job.rcptStart]
+		r := decisionReply(d, "<"+rcpt+">: Recipient address rejected: ")
+		if d.Close {
+			return s.closeWith(out, r)
+		}
+		return s.rejectRcpt(out, r), proto.Continue
+	case pdel.Prepend:
+		if len(s.ft.prepend) < maxPrepend {
+			s.ft.prepend = append(s.ft.prepend, d.Text)
+		}
+	case pdel.Discard:
+		s.ft.discard = true
+	}
+	return s.addRcpt(out), proto.Continue
+}
+
+// maxPrepend bounds the PREPEND headers kept for one message.
+const maxPrepend = 32
+
+// notePolicy logs a failed lookup, an unsupported action and a refusal,
+// naming the service, and returns the decision to apply.
+func (s *session) notePolicy(o pdel.Outcome, stage, rcpt string) pdel.Decision {
+	d := o.Decision
+	log := s.f.o.Logger
+	svc := s.set.flt.policy.Service()
+	switch {
+	case o.Err != nil:
+		log.Warn("smtp: policy service failed; default action applied", "filter", "policy", "service", svc,
+			"stage", stage, "err", o.Err, "default", d.Kind.String(), "conn", s.c.ID)
+	case d.Warn != "":
+		log.Warn("smtp: policy action not supported", "filter", "policy", "service", svc, "action", o.Action, "note", d.Warn)
+	}
+	if d.Kind == pdel.Reject || d.Kind == pdel.Defer {
+		log.Info("smtp: rejected by filter", "filter", "policy", "service", svc, "stage", stage,
+			"answer", o.Action, "reply", d.Code, "rcpt", rcpt, "remote", s.c.Remote, "conn", s.c.ID)
+	}
+	return d
+}
+
+// decisionReply is the SMTP reply of a Reject or Defer decision, in
+// Postfix's form: "554 5.7.1 <a@b>: Recipient address rejected: text".
+func decisionReply(d pdel.Decision, prefix string) reply {
+	enh := d.Enhanced
+	if enh == "" {
+		enh = string(d.Code[0]) + ".7.1"
+	}
+	text := d.Text
+	if text == "" {
+		text = "Access denied"
+	}
+	return reply{code: d.Code, enh: enh, text: prefix + text}
+}
+
+// policyAttrs is the request for one lookup, built on the worker.
+func (s *session) policyAttrs(state, rcpt string) []pdel.Attr {
+	name := "SMTP"
+	if s.ehlo {
+		name = "ESMTP"
+	}
+	client := s.c.Remote.Addr().Unmap().String()
+	port := strconv.Itoa(int(s.c.Remote.Port()))
+	if s.c.Unix {
+		client, port = "127.0.0.1", "0"
+	}
+	sm, su := s.fs.saslMethod, s.fs.saslUser
+	if !s.authed { // TLSStarted forgets an AUTH
+		sm, su = "", ""
+	}
+	kv := [...]string{
+		"request", "smtpd_access_policy",
+		"protocol_state", state,
+		"protocol_name", name,
+		"helo_name", string(s.heloName),
+		"queue_id", "",
+		"sender", string(s.tx.arena[:s.tx.ends[0]]),
+		"recipient", rcpt,
+		"recipient_count", strconv.Itoa(s.rcptCount(state)),
+		"client_address", client,
+		"client_port", port,
+		"client_name", "unknown",
+		"reverse_client_name", "unknown",
+		"server_address", s.c.Local.Addr().Unmap().String(),
+		"server_port", strconv.Itoa(int(s.c.Local.Port())),
+		"instance", strconv.FormatUint(s.c.ID, 16) + "." + strconv.FormatUint(s.fs.seq, 16),
+		"sasl_method", sm,
+		"sasl_username", su,
+		"sasl_sender", "",
+		"size", strconv.FormatInt(s.msgSize(state), 10),
+		"ccert_subject", "",
+		"ccert_issuer", "",
+		"ccert_fingerprint", "",
+		"encryption_protocol", s.tlsName(),
+		"encryption_cipher", "",
+		"encryption_keysize", "0",
+		"etrn_domain", "",
+		"stress", "",
+		"mail_version", "sluice",
+	}
+	a := make([]pdel.Attr, 0, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		a = append(a, pdel.Attr{Name: kv[i], Value: kv[i+1]})
+	}
+	return a
+}
+
+// rcptCount is recipient_count: accepted recipients, 0 before DATA as in
+// Postfix.
+func (s *session) rcptCount(state string) int {
+	if state == "RCPT" {
+		return 0
+	}
+	return s.nrcpt()
+}
+
+// msgSize is the declared SIZE= at RCPT and the real size at the end.
+func (s *session) msgSize(state string) int64 {
+	if state == "RCPT" {
+		return s.ft.size
+	}
+	return s.d.size
+}
+
+func (s *session) tlsName() string {
+	if s.tls {
+		return "TLS"
+	}
+	return ""
+}
+
+// noteSASL keeps the mechanism and user name of a successful AUTH for the
+// policy's sasl_method and sasl_username.
+func (s *session) noteSASL(mech uint8, loginUser, plainResp []byte) {
+	if mech == authPLAIN {
+		_, rest, _ := bytes.Cut(plainResp, []byte{0})
+		user, _, _ := bytes.Cut(rest, []byte{0})
+		s.fs.saslMethod, s.fs.saslUser = "PLAIN", string(user)
+		return
+	}
+	s.fs.saslMethod, s.fs.saslUser = "LOGIN", string(loginUser)
+}

@@ -1,0 +1,102 @@
+package smtp
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"sluice/config"
+	pdel "sluice/filter/policy"
+)
+
+// filterSettings are the content and policy hooks of one policy
+// (docs/filters.md): a policy delegation service consulted at RCPT and/or
+// at the end of the message, and milters run at the end of the message.
+type filterSettings struct {
+	policy     *pdel.Client // nil: no Policy_Service
+	policyRcpt bool         // Policy_Stage rcpt or both
+	policyEOM  bool         // Policy_Stage end-of-message or both
+}
+
+// message reports whether the end of a message must run filters off the
+// worker before the spool gets it.
+func (fs *filterSettings) message() bool { return fs.policyEOM }
+
+// filterClients shares one client (and so one connection pool) between
+// every policy that names the same service with the same settings.
+type filterClients struct {
+	mu       sync.Mutex
+	policies map[string]*pdel.Client
+}
+
+// policyClient returns the shared client for service.
+func (fc *filterClients) policyClient(service string, timeout time.Duration, def pdel.Decision) (*pdel.Client, error) {
+	key := fmt.Sprintf("%s|%d|%+v", service, timeout, def)
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if c := fc.policies[key]; c != nil {
+		return c, nil
+	}
+	c, err := pdel.New(pdel.Options{Service: service, Timeout: timeout, Default: def})
+	if err != nil {
+		return nil, err
+	}
+	if fc.policies == nil {
+		fc.policies = map[string]*pdel.Client{}
+	}
+	fc.policies[key] = c
+	return c, nil
+}
+
+// PolicyClients returns the policy clients in use, for metrics.
+func (f *Factory) PolicyClients() []*pdel.Client {
+	f.filters.mu.Lock()
+	defer f.filters.mu.Unlock()
+	out := make([]*pdel.Client, 0, len(f.filters.policies))
+	for _, c := range f.filters.policies {
+		out = append(out, c)
+	}
+	return out
+}
+
+// defaultPolicyAction is Postfix's smtpd_policy_service_default_action.
+const defaultPolicyAction = "451 4.3.5 Server configuration problem"
+
+// filterSettingsFor reads the Policy_* and Milter* options of p. A bad
+// value is logged with its fix and the hook is left out, so a typo never
+// takes the listener down; -check reports the same problems.
+func (f *Factory) filterSettingsFor(p *config.Policy, s *settings) {
+	svc := p.String("policy_service")
+	if svc == "" {
+		return
+	}
+	defText := p.String("policy_default_action")
+	if defText == "" {
+		defText = defaultPolicyAction
+	}
+	def, err := pdel.ParseAction(defText)
+	if err != nil || def.Kind == pdel.Prepend {
+		f.o.Logger.Warn("smtp: bad Policy_Default_Action; using the Postfix default (write DUNNO to fail open, or a 4NN/5NN reply)",
+			"value", defText, "default", defaultPolicyAction)
+		def, _ = pdel.ParseAction(defaultPolicyAction)
+	}
+	timeout := p.Duration("policy_timeout")
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	c, err := f.filters.policyClient(svc, timeout, def)
+	if err != nil {
+		f.o.Logger.Warn("smtp: Policy_Service ignored; write \"inet:host:port\" or \"unix:/path\"", "err", err)
+		return
+	}
+	s.flt.policy = c
+	switch strings.ToLower(p.String("policy_stage")) {
+	case "end-of-message":
+		s.flt.policyEOM = true
+	case "both":
+		s.flt.policyRcpt, s.flt.policyEOM = true, true
+	default:
+		s.flt.policyRcpt = true
+	}
+}
