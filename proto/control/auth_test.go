@@ -149,12 +149,6 @@ func TestPasswordFileReloaded(t *testing.T) {
 	}
 }
 
-func TestPasswdSyntaxError(t *testing.T) {
-	if _, err := parsePasswd(strings.NewReader("ok:1\nnocolon\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Fatalf("err = %v", err)
-	}
-}
-
 func TestRefuse(t *testing.T) {
 	f := newTestFactory(nil)
 	c := tcpConn(policy(nil))

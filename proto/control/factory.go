@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"sluice/internal/creds"
 	"sluice/proto"
 )
 
@@ -41,9 +42,9 @@ type FactoryOptions struct {
 type Factory struct {
 	o       FactoryOptions
 	log     *slog.Logger
-	pid     []byte // decimal pid + LF
-	version []byte // version + LF
-	creds   credCache
+	pid     []byte      // decimal pid + LF
+	version []byte      // version + LF
+	creds   creds.Cache // Recheck 0: stat at every login
 }
 
 // NewFactory returns a Factory; zero fields of o get their defaults.
@@ -64,7 +65,6 @@ func NewFactory(o FactoryOptions) *Factory {
 	f.pid = strconv.AppendInt(nil, int64(o.PID), 10)
 	f.pid = append(f.pid, '\n')
 	f.version = append([]byte(o.Version), '\n')
-	f.creds.baseDir = o.BaseDir
 	return f
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"time"
 
+	"sluice/internal/creds"
 	"sluice/proto"
 )
 
@@ -46,7 +47,7 @@ func (f *Factory) NewSession(c *proto.ConnInfo, h proto.Host) proto.Session {
 	}
 	s.access, s.user = f.decide(c)
 	if s.access == accessLogin {
-		s.uri = loginURI(c.Policy)
+		s.uri = creds.URI(c.Policy.Dict("authloginparameters"))
 	}
 	return s
 }
@@ -180,7 +181,7 @@ func (s *session) login(cmd command, out []byte) ([]byte, proto.Action) {
 	f, uri, remote := s.f, s.uri, s.c.Remote.String()
 	s.pending, s.pendJSON, s.pendUser = pendLogin, cmd.json, user
 	s.h.Go(func() (string, error) {
-		err := f.creds.check(uri, user, string(pass))
+		err := f.checkLogin(uri, user, pass)
 		if err != nil {
 			f.log.Warn("console login refused", "user", user, "remote", remote, "reason", err)
 			return "", errLogin

@@ -3,7 +3,9 @@ package http
 import (
 	"io"
 	"log/slog"
+	"time"
 
+	"sluice/internal/creds"
 	"sluice/proto"
 )
 
@@ -45,7 +47,7 @@ const DefaultMaxBuilt = 256 << 20
 // Factory creates HTTP sessions. It is shared by every worker.
 type Factory struct {
 	o     FactoryOptions
-	creds credCache
+	creds creds.Cache
 }
 
 // NewFactory returns a Factory; zero fields of o get their defaults.
@@ -63,7 +65,10 @@ func NewFactory(o FactoryOptions) *Factory {
 		o.MaxBuilt = DefaultMaxBuilt
 	}
 	f := &Factory{o: o}
-	f.creds.log = o.Logger
+	f.creds = creds.Cache{Recheck: time.Second, OnError: func(path string, err error) {
+		o.Logger.Error("http: cannot load AuthPlainParameters file; every login will fail",
+			"path", path, "err", err)
+	}}
 	return f
 }
 
@@ -87,8 +92,8 @@ func (f *Factory) NewSession(c *proto.ConnInfo, h proto.Host) proto.Session {
 		s.auth = authOpen
 	default:
 		s.auth = authBasic
-		if uri := dictGet(p.Dict("authplainparameters"), "uri"); uri != "" {
-			s.users = f.creds.get(authFilePath(uri), h.Now())
+		if uri := creds.URI(p.Dict("authplainparameters")); uri != "" {
+			s.users, _ = f.creds.Lookup(uri, "", h.Now()) // errors: OnError
 		}
 	}
 	s.reset()

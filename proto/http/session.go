@@ -3,6 +3,7 @@ package http
 import (
 	"time"
 
+	"sluice/internal/creds"
 	"sluice/proto"
 )
 
@@ -27,7 +28,7 @@ type session struct {
 	maxMsg    int64 // Max_Message_Size: a bigger message is refused with 413; 0 none
 	noChunked bool
 	auth      authMode
-	users     userDB
+	users     *creds.Users
 
 	st       state
 	scan     int // where scanHead resumes in the unconsumed head

@@ -2,7 +2,6 @@ package smtp
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/base64"
 )
 
@@ -94,7 +93,7 @@ func (s *session) authStep(b64 []byte, out []byte) []byte {
 	if a.mech == authPLAIN {
 		ok = s.checkPlain(resp)
 	} else {
-		ok = check(s.users[mechLogin], a.user[:a.userLen], resp)
+		ok = s.users[mechLogin].Check(a.user[:a.userLen], resp)
 	}
 	if ok {
 		s.noteSASL(a.mech, a.user[:max(a.userLen, 0)], resp)
@@ -119,14 +118,5 @@ func (s *session) checkPlain(resp []byte) bool {
 	if !ok || (len(authz) > 0 && !bytes.Equal(authz, user)) {
 		return false
 	}
-	return check(s.users[mechPlain], user, pass)
-}
-
-func check(db userDB, user, pass []byte) bool {
-	want, ok := db[string(user)]
-	if !ok || len(user) == 0 {
-		subtle.ConstantTimeCompare(pass, pass) // similar work for unknown users
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(want), pass) == 1
+	return s.users[mechPlain].Check(user, pass)
 }

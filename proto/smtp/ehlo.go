@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"sluice/config"
+	"sluice/internal/creds"
 )
 
 // extSettings turns SMTP_Extensions into the EHLO lines. PIPELINING and
@@ -71,8 +72,8 @@ func (f *Factory) authSettings(p *config.Policy, s *settings, mechs string) {
 			f.o.Logger.Warn("smtp: AUTH mechanism not implemented, not advertised", "mechanism", m)
 			continue
 		}
-		path := authFilePath(p.Dict(dict)["uri"])
-		if path == "" {
+		path, err := creds.Path(creds.URI(p.Dict(dict)), "")
+		if err != nil {
 			f.o.Logger.Warn("smtp: AUTH "+m+" listed without a file:// uri; set "+name+" = [ uri = \"file:///path\" ]",
 				"listen", p.Listen)
 			continue

@@ -5,8 +5,10 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"sluice/config"
+	"sluice/internal/creds"
 	"sluice/proto"
 )
 
@@ -38,7 +40,7 @@ type Factory struct {
 	o       FactoryOptions
 	setMap  sync.Map // *config.Policy -> *settings
 	setN    atomic.Int64
-	creds   credCache
+	creds   creds.Cache
 	tlsConf tlsCache
 	filters filterClients
 }
@@ -62,7 +64,10 @@ func NewFactory(o FactoryOptions) *Factory {
 		o.MaxMessage = DefaultMaxMessage
 	}
 	f := &Factory{o: o}
-	f.creds.log = o.Logger
+	f.creds = creds.Cache{Recheck: time.Second, OnError: func(path string, err error) {
+		o.Logger.Error("smtp: cannot load password file; AUTH is not offered until it is fixed",
+			"path", path, "err", err)
+	}}
 	return f
 }
 
@@ -91,10 +96,10 @@ func (f *Factory) NewSession(c *proto.ConnInfo, h proto.Host) proto.Session {
 	s := &session{f: f, c: c, h: h, set: st, tls: c.TLS}
 	now := h.Now()
 	if st.authPlain != "" {
-		s.users[mechPlain] = f.creds.get(st.authPlain, now)
+		s.users[mechPlain], _ = f.creds.Get(st.authPlain, now) // errors: OnError
 	}
 	if st.authLogin != "" {
-		s.users[mechLogin] = f.creds.get(st.authLogin, now)
+		s.users[mechLogin], _ = f.creds.Get(st.authLogin, now)
 	}
 	s.relayHost = hostMayRelay(st, c)
 	return s

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -135,30 +134,5 @@ func TestTLSVerifiedPeerCanRelay(t *testing.T) {
 		if strings.HasSuffix(out, "250 RCPT TO accepted\r\n") != allowed {
 			t.Fatalf("allowed=%v: %q", allowed, out)
 		}
-	}
-}
-
-func TestCredentialReload(t *testing.T) {
-	pw := passwd(t, "u:old\n")
-	var c credCache
-	c.log = quiet
-	now := time.Unix(1000, 0)
-	if db := c.get(pw, now); db["u"] != "old" {
-		t.Fatalf("first load %v", db)
-	}
-	if err := os.WriteFile(pw, []byte("u:new-password\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if db := c.get(pw, now.Add(time.Millisecond)); db["u"] != "old" {
-		t.Fatalf("re-stat within a second: %v", db)
-	}
-	if db := c.get(pw, now.Add(2*time.Second)); db["u"] != "new-password" {
-		t.Fatalf("not reloaded after change: %v", db)
-	}
-	if err := os.WriteFile(pw, []byte("no colon here\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if db := c.get(pw, now.Add(4*time.Second)); db != nil {
-		t.Fatalf("bad file gave %v", db)
 	}
 }

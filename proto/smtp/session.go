@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"time"
 
+	"sluice/internal/creds"
 	"sluice/proto"
 )
 
@@ -41,7 +42,7 @@ type session struct {
 	h   proto.Host
 	set *settings
 
-	users [2]userDB
+	users [2]*creds.Users
 	st    state
 
 	tls, tlsVerified, authed, relayHost bool
