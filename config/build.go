@@ -138,7 +138,9 @@ func (b *builder) peer(parent *scope, n *node) {
 
 // option validates and sets one option in sc.
 func (b *builder) option(sc *scope, name string, src Source, rv *rawVal) {
-	if lookupOpt(name) == nil && b.foreignOption(sc, name, src, rv) {
+	// A Momentum name sluice does not hold at this level (Retry_Interval is
+	// a Handoff option here, a global delivery option in Momentum).
+	if d := lookupOpt(name); (d == nil || sc.lv == lvGlobal && !d.Global) && b.foreignOption(sc, name, src, rv) {
 		return
 	}
 	st, msg, hint := makeSetting(sc, name, src, rv)

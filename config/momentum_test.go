@@ -129,6 +129,12 @@ func TestMomentumSplitEveryOffset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A Momentum global that is a Handoff option in sluice is recorded at
+	// the top level, and still typed inside Handoff.
+	c2, err := parse("/nonexistent/r.conf", "/nonexistent", []byte("Retry_Interval = 1200\nHandoff { Retry_Interval = 60 }\n"), nil)
+	if err != nil || len(c2.Foreign()) != 1 || c2.Foreign()[0].Name != "Retry_Interval" {
+		t.Errorf("global Retry_Interval: %v %+v", err, c2)
+	}
 	if fs := c.Foreign(); len(fs) != 2 || fs[0].Name != "opendkim" || fs[1].Value() != "4" {
 		t.Errorf("records: %+v", fs)
 	}

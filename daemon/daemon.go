@@ -40,6 +40,12 @@ type Options struct {
 	SpoolDir    string         // "" = the config's Spoolbase
 	MetricsAddr string         // "" = the config's Metrics_Listen; "off" = none
 	Log         *slog.Logger
+	// Inherited are listening sockets this process received (upgrade,
+	// systemd socket activation); New serves them instead of binding.
+	Inherited []InheritedSocket
+	// BeforeSpool runs after every Listen is bound and before the spool is
+	// opened (upgrade: wait until the predecessor has released it).
+	BeforeSpool func() error
 }
 
 // Daemon is one running sluice.
@@ -52,6 +58,7 @@ type Daemon struct {
 	cfg atomic.Pointer[config.Config]
 
 	eng      *engine.Engine
+	sock     *sockets // sockets.go: one daemon per port, binds ahead of Apply
 	store    *spool.Store
 	spoolDir string
 	stats    *stats
@@ -88,14 +95,45 @@ func New(o Options) (*Daemon, error) {
 	if d.spoolDir, err = filepath.Abs(dir); err != nil {
 		return nil, fmt.Errorf("daemon: spool directory %s: %w", dir, err)
 	}
-	if d.store, err = openSpool(d.spoolDir, d.workers(g), o.Log); err != nil {
+	d.initProtoStats(d.workers(g))
+	spec, err := d.buildSpec(c)
+	if err != nil {
 		return nil, err
 	}
-	d.initProtoStats(d.workers(g))
+	// Every Listen is bound before the spool is opened and before any is
+	// served: a port another sluiced or program holds ends the start-up
+	// (exit 1) unless Start_On_Listen_Failure says to serve the rest.
+	d.sock = newSockets(d.workers(g))
+	notes, err := d.sock.adopt(o.Inherited, spec.Listens)
+	for _, n := range notes {
+		o.Log.Warn("inherited sockets", "note", n)
+	}
+	if err != nil {
+		d.sock.close()
+		return nil, err
+	}
+	if err := d.sock.prepare(spec.Listens); err != nil {
+		if !g.Bool("start_on_listen_failure") {
+			d.sock.close()
+			return nil, err
+		}
+		o.Log.Error("some Listens failed to bind; serving the rest (Start_On_Listen_Failure = true)", "err", err)
+	}
+	if o.BeforeSpool != nil {
+		if err := o.BeforeSpool(); err != nil {
+			d.sock.close()
+			return nil, err
+		}
+	}
+	if d.store, err = openSpool(d.spoolDir, d.workers(g), o.Log); err != nil {
+		d.sock.close()
+		return nil, err
+	}
 	backend := firstNonEmpty(o.EventLoop, g.String("event_loop_backend"), "auto")
 	d.eng, err = engine.New(engine.Options{Workers: d.workers(g), Backend: backend,
-		Log: o.Log, Spool: engine.StoreSpool(d.store)})
+		Log: o.Log, Spool: engine.StoreSpool(d.store), Open: d.sock.open})
 	if err != nil {
+		d.sock.close()
 		d.store.Close()
 		return nil, err
 	}
@@ -103,16 +141,10 @@ func New(o Options) (*Daemon, error) {
 		d.Shutdown(context.Background())
 		return nil, err
 	}
-	spec, err := d.buildSpec(c)
-	if err != nil {
-		d.Shutdown(context.Background())
-		return nil, err
-	}
 	if err := d.apply0(spec); err != nil {
-		// A Listen that failed to bind is reported and kept as "failed";
-		// the daemon serves the rest, as Momentum does.
-		o.Log.Error("some listeners failed to start", "err", err)
+		o.Log.Error("some Listens failed to start", "err", err)
 	}
+	d.sock.applied(spec.Listens)
 	return d, nil
 }
 
@@ -172,6 +204,9 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	}
 	if d.eng != nil {
 		errs = append(errs, d.eng.Shutdown(ctx))
+	}
+	if d.sock != nil {
+		d.sock.close()
 	}
 	if d.store != nil {
 		errs = append(errs, d.store.Close())

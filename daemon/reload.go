@@ -60,9 +60,15 @@ func (d *Daemon) switchTo(old, c *config.Config, why string) (string, error) {
 	if err != nil {
 		return "", d.reloadFailure(err)
 	}
+	// Bind every new or changed Listen first: a port that cannot be bound
+	// fails the reload and the old generation keeps every socket.
+	if err := d.sock.prepare(spec.Listens); err != nil {
+		return "", d.reloadFailure(err)
+	}
 	delta := config.Diff(old, c)
 	d.cfg.Store(c)
 	applyErr := d.apply0(spec)
+	d.sock.applied(spec.Listens)
 	// The generation is valid and now serving; a Listen that failed to bind
 	// is reported below and by the listen-up metric, not as a failed reload.
 	if why == "reload" {

@@ -167,9 +167,18 @@ func (e *Engine) bind(l *listen, retry bool) error {
 }
 
 func (e *Engine) open(s *ListenSpec) ([]int, string, error) {
+	if e.opts.Open != nil {
+		return e.opts.Open(s, len(e.workers))
+	}
+	return OpenSockets(s, len(e.workers))
+}
+
+// OpenSockets binds s as the engine does by default: n sockets in one
+// SO_REUSEPORT group for TCP (one per worker), one socket for Unix.
+func OpenSockets(s *ListenSpec, n int) ([]int, string, error) {
 	switch s.Network {
 	case "tcp":
-		return openTCP(s, len(e.workers))
+		return openTCP(s, n)
 	case "unix":
 		fd, err := openUnix(s)
 		if err != nil {
@@ -194,7 +203,9 @@ func (e *Engine) closeListens(ls []*listen) {
 		}
 		if len(l.socks) > 0 && !l.socks[0].closeF {
 			closeFd(l.socks[0].fd)
-			l.socks[0].unlinkUnix()
+			if !e.keepFiles.Load() {
+				l.socks[0].unlinkUnix()
+			}
 		}
 		e.mu.Lock()
 		l.socks = nil

@@ -23,6 +23,10 @@ type Options struct {
 	PinCPUs bool         // pin worker i to CPU i mod NumCPU
 	Log     *slog.Logger // nil = slog.Default()
 	Spool   SpoolFactory // per-worker spool writer; nil = every Submit fails with proto.ErrSpool
+	// Open binds a Listen's sockets (n = workers); nil = OpenSockets. The
+	// daemon supplies one to add per-address locks, inherited sockets
+	// (upgrade, socket activation) and sockets bound before Apply.
+	Open func(s *ListenSpec, n int) (fds []int, bound string, err error)
 }
 
 // PeerTable resolves a peer address to its policy; *acl.Table satisfies it.
@@ -70,12 +74,13 @@ type Engine struct {
 	listens map[string]*listen
 	order   []string
 
-	gen     atomic.Uint64
-	down    atomic.Bool
-	stopped bool
-	caps    capTable
-	connID  atomic.Uint64
-	wg      sync.WaitGroup
+	gen       atomic.Uint64
+	down      atomic.Bool
+	keepFiles atomic.Bool // handover.go: leave Unix socket files for a successor
+	stopped   bool
+	caps      capTable
+	connID    atomic.Uint64
+	wg        sync.WaitGroup
 }
 
 // New starts the workers on the chosen back end. It logs one line naming the
