@@ -105,4 +105,3 @@ func TestLogFormatPidfileMetricsOff(t *testing.T) {
 	}
 	t.Fatal("pidfile left behind at exit")
 }
-
