@@ -82,45 +82,45 @@ func (r *Ref) Store(t *Table) { r.p.Store(t) }
 // Lookup is r.Load().Lookup(a).
 func (r *Ref) Lookup(a netip.Addr) *Match { return r.p.Load().Lookup(a) }
 
-// scope is one Peer as the table builder sees it; P is the caller's handle
-// (a *config.Peer in Build), passed back to resolve.
-type scope[P any] struct {
-	prefix   netip.Prefix // as configured: reported in Match.Peer
-	inListen bool         // declared inside the Listen (wins ties)
-	path     string       // console path
-	peer     P
+// Scope is one Peer as the table builder sees it; P is the caller's handle
+// (the daemon passes a *config.Peer), passed back to resolve.
+type Scope[P any] struct {
+	Prefix   netip.Prefix // as configured: reported in Match.Peer
+	InListen bool         // declared inside the Listen (wins ties)
+	Path     string       // console path
+	Peer     P
 }
 
-// buildTable stores at every distinct Peer prefix the Match for the chain
+// NewTable stores at every distinct Peer prefix the Match for the chain
 // of Peers containing it, most specific first, Listen-level first on equal
 // prefixes. resolve flattens a chain into a policy; def is the no-Peer one.
-func buildTable[P any](scopes []scope[P], resolve func([]P) *config.Policy, def *config.Policy) (*Table, error) {
+func NewTable[P any](scopes []Scope[P], resolve func([]P) *config.Policy, def *config.Policy) (*Table, error) {
 	byPfx := make(map[netip.Prefix][]int, len(scopes))
 	for i, s := range scopes {
-		p, err := NormalizePrefix(s.prefix)
+		p, err := NormalizePrefix(s.Prefix)
 		if err != nil {
-			return nil, fmt.Errorf("acl: Peer %q: %v", s.path, err)
+			return nil, fmt.Errorf("acl: Peer %q: %v", s.Path, err)
 		}
 		byPfx[p] = append(byPfx[p], i)
 	}
 	for _, idx := range byPfx {
 		slices.SortStableFunc(idx, func(a, b int) int {
-			return boolRank(scopes[a].inListen) - boolRank(scopes[b].inListen)
+			return boolRank(scopes[a].InListen) - boolRank(scopes[b].InListen)
 		})
 	}
 	var b Builder[*Match]
 	for p, idx := range byPfx {
 		var chain []P
-		m := &Match{Peer: scopes[idx[0]].prefix}
+		m := &Match{Peer: scopes[idx[0]].Prefix}
 		for l := p.Bits(); l >= 0; l-- {
 			q := netip.PrefixFrom(p.Addr(), l).Masked()
 			for _, i := range byPfx[q] {
-				chain = append(chain, scopes[i].peer)
-				m.Chain = append(m.Chain, scopes[i].path)
+				chain = append(chain, scopes[i].Peer)
+				m.Chain = append(m.Chain, scopes[i].Path)
 			}
 		}
 		if m.Policy = resolve(chain); m.Policy == nil {
-			return nil, fmt.Errorf("acl: Peer %q: the config layer resolved no policy", scopes[idx[0]].path)
+			return nil, fmt.Errorf("acl: Peer %q: the config layer resolved no policy", scopes[idx[0]].Path)
 		}
 		if err := b.Insert(p, m); err != nil {
 			return nil, err

@@ -23,15 +23,15 @@ func resolveNames(gen string) func([]string) *config.Policy {
 	}
 }
 
-func sc(pfx, path string, inListen bool) scope[string] {
-	return scope[string]{prefix: netip.MustParsePrefix(pfx), inListen: inListen, path: path, peer: path}
+func sc(pfx, path string, inListen bool) Scope[string] {
+	return Scope[string]{Prefix: netip.MustParsePrefix(pfx), InListen: inListen, Path: path, Peer: path}
 }
 
 // The seed's example: a Listener-level Peer 10.0.0.0/16 and a Listen-level
 // Peer 10.0.0.1; plus one prefix declared at both levels.
 func seedTable(t testing.TB, gen string) *Table {
 	def := config.NewPolicy("ESMTP_Listener", gen, nil)
-	tb, err := buildTable([]scope[string]{
+	tb, err := NewTable([]Scope[string]{
 		sc("10.0.0.0/16", "l peer 10.0.0.0/16", false),
 		sc("10.0.0.1/32", "l listen :25 peer 10.0.0.1", true),
 		sc("192.0.2.0/24", "l peer 192.0.2.0/24", false),
@@ -86,34 +86,34 @@ func TestTableSeedExample(t *testing.T) {
 // Peers containing the address, longest first, Listen-level first on ties.
 func TestTableChainsRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
-	var scopes []scope[string]
+	var scopes []Scope[string]
 	for i, p := range append(nested(r, 3, true), nested(r, 2, false)...) {
-		scopes = append(scopes, scope[string]{prefix: p, inListen: r.IntN(2) == 0, path: fmt.Sprint("p", i), peer: fmt.Sprint("p", i)})
+		scopes = append(scopes, Scope[string]{Prefix: p, InListen: r.IntN(2) == 0, Path: fmt.Sprint("p", i), Peer: fmt.Sprint("p", i)})
 	}
-	tb, err := buildTable(scopes, resolveNames("g"), config.NewPolicy("x", "y", nil))
+	tb, err := NewTable(scopes, resolveNames("g"), config.NewPolicy("x", "y", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 20000 {
 		a := probe(r, nested(r, 1, i%2 == 0), i)
 		if i%3 == 0 {
-			a = randIn(r, scopes[r.IntN(len(scopes))].prefix)
+			a = randIn(r, scopes[r.IntN(len(scopes))].Prefix)
 		}
-		var want []scope[string]
+		var want []Scope[string]
 		for _, s := range scopes {
-			if s.prefix.Contains(a.Unmap()) {
+			if s.Prefix.Contains(a.Unmap()) {
 				want = append(want, s)
 			}
 		}
-		slices.SortStableFunc(want, func(x, y scope[string]) int {
-			if x.prefix.Bits() != y.prefix.Bits() {
-				return y.prefix.Bits() - x.prefix.Bits()
+		slices.SortStableFunc(want, func(x, y Scope[string]) int {
+			if x.Prefix.Bits() != y.Prefix.Bits() {
+				return y.Prefix.Bits() - x.Prefix.Bits()
 			}
-			return boolRank(x.inListen) - boolRank(y.inListen)
+			return boolRank(x.InListen) - boolRank(y.InListen)
 		})
 		var names []string
 		for _, s := range want {
-			names = append(names, s.path)
+			names = append(names, s.Path)
 		}
 		m := tb.Lookup(a)
 		if !slices.Equal(m.Chain, names) {

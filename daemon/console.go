@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"sluice/acl"
 	"sluice/config"
 	"sluice/proto"
 	"sluice/proto/control"
@@ -195,7 +194,7 @@ func (k console) Peer(listener, listen string, ip netip.Addr) (control.Reply, er
 	if l == nil {
 		return control.Reply{}, fmt.Errorf("no Listen %q in %s", listen, listener)
 	}
-	tbl, err := acl.Build(c, l)
+	tbl, err := peerTable(c, l)
 	if err != nil {
 		return control.Reply{}, err
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"sluice/acl"
 	"sluice/config"
 	"sluice/engine"
 	"sluice/proto"
@@ -53,7 +52,7 @@ func (d *Daemon) buildSpec(c *config.Config) (*engine.Spec, error) {
 }
 
 func listenSpec(c *config.Config, l *config.Listen, fac proto.Factory) (engine.ListenSpec, error) {
-	tbl, err := acl.Build(c, l)
+	tbl, err := peerTable(c, l)
 	if err != nil {
 		return engine.ListenSpec{}, fmt.Errorf("daemon: Peer table for %s %s: %w", l.Listener.Kind, l.Addr, err)
 	}

@@ -1,4 +1,4 @@
-package acl
+package daemon
 
 import (
 	"math/rand/v2"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/acl"
 	"sluice/config"
 )
 
@@ -51,7 +52,7 @@ func parseListen(t *testing.T, addr string) (*config.Config, *config.Listen) {
 
 func TestBuildFallback(t *testing.T) {
 	c, l := parseListen(t, ":25")
-	tb, err := Build(c, l)
+	tb, err := peerTable(c, l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,26 +106,26 @@ func TestBuildMatchesResolve(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	for _, addr := range []string{":25", "[::1]:25"} {
 		c, l := parseListen(t, addr)
-		tb, err := Build(c, l)
+		tb, err := peerTable(c, l)
 		if err != nil {
 			t.Fatal(err)
 		}
 		peers := append(slices.Clone(l.Peers), l.Listener.Peers...) // Listen's own first
 		for i := range 5000 {
 			p := peers[r.IntN(len(peers))]
-			a := randIn(r, p.Prefix)
+			a := randomIn(r, p.Prefix)
 			if i%4 == 0 {
-				a = randAddr(r, i%8 == 0)
+				a = randomIn(r, anyAddr[i%8 == 0])
 			}
 			var chain []*config.Peer
 			for _, q := range peers {
-				if n, _ := NormalizePrefix(q.Prefix); n.Contains(a.Unmap()) {
+				if n, _ := acl.NormalizePrefix(q.Prefix); n.Contains(a.Unmap()) {
 					chain = append(chain, q)
 				}
 			}
 			slices.SortStableFunc(chain, func(x, y *config.Peer) int {
-				nx, _ := NormalizePrefix(x.Prefix)
-				ny, _ := NormalizePrefix(y.Prefix)
+				nx, _ := acl.NormalizePrefix(x.Prefix)
+				ny, _ := acl.NormalizePrefix(y.Prefix)
 				return ny.Bits() - nx.Bits()
 			})
 			want := c.Resolve(l, chain)
@@ -144,7 +145,21 @@ func TestBuildMatchesResolve(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
-	if _, err := Build(nil, nil); err == nil {
-		t.Fatal("Build(nil, nil) succeeded")
+	if _, err := peerTable(nil, nil); err == nil {
+		t.Fatal("peerTable(nil, nil) succeeded")
 	}
+}
+
+var anyAddr = map[bool]netip.Prefix{true: netip.MustParsePrefix("0.0.0.0/0"), false: netip.MustParsePrefix("::/0")}
+
+// randomIn is a random address inside p.
+func randomIn(r *rand.Rand, p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		if r.IntN(2) == 1 {
+			b[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
 }
