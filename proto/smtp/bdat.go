@@ -56,7 +56,7 @@ func (s *session) feedBDAT(in, out []byte) (int, []byte, proto.Action) {
 	b := &s.bdat
 	k := int(min(b.left, int64(len(in))))
 	if b.fail.code == "" {
-		s.put(in[:k])
+		s.putChunk(in[:k])
 	}
 	b.left -= int64(k)
 	if b.left > 0 {
@@ -73,6 +73,9 @@ func (s *session) endChunk(out []byte) ([]byte, proto.Action) {
 	switch {
 	case b.fail.code != "":
 		return s.reply(out, b.fail), proto.Continue
+	case b.last && s.endChunks():
+		s.resetTx()
+		return s.reply(out, rBareNewline), proto.Continue
 	case s.d.over:
 		s.resetTx()
 		return s.reply(out, rTooBig), proto.Continue

@@ -29,6 +29,7 @@ type dataScan struct {
 	loneBody bool
 	longHdr  bool // over-long line seen, pedantic policy
 	longBody bool
+	bare     bool // a bare CR or LF seen, Bare_Newline_Policy reject
 }
 
 // feedData consumes body bytes; at CRLF.CRLF it ends the message.
@@ -43,6 +44,8 @@ func (s *session) feedData(in, out []byte) (int, []byte, proto.Action) {
 	switch {
 	case d.over:
 		r = rTooBig
+	case d.bare:
+		r = rBareNewline
 	case d.loneHdr:
 		r = rLoneHdr
 	case d.loneBody:
@@ -132,6 +135,17 @@ func (s *session) lineBreak() {
 
 // lone handles a bare CR or LF per rfc2822_lone_lf_in_headers / _in_body.
 func (s *session) lone(c byte) {
+	switch s.set.bare {
+	case bareNormalize:
+		// Stored as a real line break, so no bare "\n.\n" ever reaches a
+		// downstream relay that might read it as the end of data. The DATA
+		// scanner itself still ends the body only at CRLF "." CRLF.
+		s.lineBreak()
+		return
+	case bareReject:
+		s.d.bare = true
+		return
+	}
 	pol := s.set.loneBody
 	if s.d.hdr {
 		pol = s.set.loneHdr

@@ -13,6 +13,7 @@ const envelope = "EHLO c.test\r\nMAIL FROM:<a@b.org>\r\nRCPT TO:<x@example.com>\
 // unstuffing, the end mark, smuggling attempts, lone CR/LF and line length
 // policies and the size limit.
 func TestDataScanner(t *testing.T) {
+	allow := []any{"bare_newline_policy", "allow"} // Momentum's handling: RFC2822_Lone_LF_* decide
 	cases := []struct {
 		name  string
 		pol   []any
@@ -24,18 +25,18 @@ func TestDataScanner(t *testing.T) {
 		{"empty", nil, ".\r\n", "", ""},
 		{"unstuff", nil, "a\r\n..b\r\n...\r\n.\r\n", "a\r\n.b\r\n..\r\n", ""},
 		{"dot not at start", nil, "a.b\r\n a.\r\n.\r\n", "a.b\r\n a.\r\n", ""},
-		{"smuggle lf.lf", nil, "S: x\r\n\r\na\r\n\n.\nMAIL FROM:<evil@x>\r\n.\r\n", "S: x\r\n\r\na\r\n\n.\nMAIL FROM:<evil@x>\r\n", ""},
-		{"smuggle lf.crlf", nil, "S: x\r\n\r\na\n.\r\nMAIL FROM:<evil@x>\r\n.\r\n", "S: x\r\n\r\na\n.\r\nMAIL FROM:<evil@x>\r\n", ""},
-		{"smuggle cr.cr", nil, "S: x\r\n\r\na\r.\rb\r\n.\r\n", "S: x\r\n\r\na\r.\rb\r\n", ""},
-		{"smuggle crlf.lf", nil, "S: x\r\n\r\na\r\n.\nb\r\n.\r\n", "S: x\r\n\r\na\r\n\nb\r\n", ""},
-		{"dot cr x", nil, "S: x\r\n\r\na\r\n.\rx\r\n.\r\n", "S: x\r\n\r\na\r\n\rx\r\n", ""},
-		{"lone lf body ignore", nil, "S: x\r\n\r\na\nb\r\n.\r\n", "S: x\r\n\r\na\nb\r\n", ""},
-		{"lone lf body fix", []any{"rfc2822_lone_lf_in_body", "fix"}, "S: x\r\n\r\na\nb\rc\r\n.\r\n", "S: x\r\n\r\na\r\nb\r\nc\r\n", ""},
-		{"lone lf body pedantic", []any{"rfc2822_lone_lf_in_body", "pedantic"}, "S: x\r\n\r\na\nb\r\n.\r\n", "",
+		{"smuggle lf.lf", allow, "S: x\r\n\r\na\r\n\n.\nMAIL FROM:<evil@x>\r\n.\r\n", "S: x\r\n\r\na\r\n\n.\nMAIL FROM:<evil@x>\r\n", ""},
+		{"smuggle lf.crlf", allow, "S: x\r\n\r\na\n.\r\nMAIL FROM:<evil@x>\r\n.\r\n", "S: x\r\n\r\na\n.\r\nMAIL FROM:<evil@x>\r\n", ""},
+		{"smuggle cr.cr", allow, "S: x\r\n\r\na\r.\rb\r\n.\r\n", "S: x\r\n\r\na\r.\rb\r\n", ""},
+		{"smuggle crlf.lf", allow, "S: x\r\n\r\na\r\n.\nb\r\n.\r\n", "S: x\r\n\r\na\r\n\nb\r\n", ""},
+		{"dot cr x", allow, "S: x\r\n\r\na\r\n.\rx\r\n.\r\n", "S: x\r\n\r\na\r\n\rx\r\n", ""},
+		{"lone lf body ignore", allow, "S: x\r\n\r\na\nb\r\n.\r\n", "S: x\r\n\r\na\nb\r\n", ""},
+		{"lone lf body fix", []any{"bare_newline_policy", "allow", "rfc2822_lone_lf_in_body", "fix"}, "S: x\r\n\r\na\nb\rc\r\n.\r\n", "S: x\r\n\r\na\r\nb\r\nc\r\n", ""},
+		{"lone lf body pedantic", []any{"bare_newline_policy", "allow", "rfc2822_lone_lf_in_body", "pedantic"}, "S: x\r\n\r\na\nb\r\n.\r\n", "",
 			"550 Lone CR or LF in body (see RFC2822 section 2.3)"},
-		{"smuggle in headers refused", nil, "a\r\n\n.\nMAIL FROM:<evil@x>\r\n.\r\n", "", "550 Lone CR or LF in headers (see RFC2822 section 2.2)"},
-		{"lone lf header pedantic", nil, "S: x\nT: y\r\n\r\nb\r\n.\r\n", "", "550 Lone CR or LF in headers (see RFC2822 section 2.2)"},
-		{"lone lf header fix", []any{"rfc2822_lone_lf_in_headers", "fix"}, "S: x\nT: y\r\n\r\nb\r\n.\r\n", "S: x\r\nT: y\r\n\r\nb\r\n", ""},
+		{"smuggle in headers refused", allow, "a\r\n\n.\nMAIL FROM:<evil@x>\r\n.\r\n", "", "550 Lone CR or LF in headers (see RFC2822 section 2.2)"},
+		{"lone lf header pedantic", allow, "S: x\nT: y\r\n\r\nb\r\n.\r\n", "", "550 Lone CR or LF in headers (see RFC2822 section 2.2)"},
+		{"lone lf header fix", []any{"bare_newline_policy", "allow", "rfc2822_lone_lf_in_headers", "fix"}, "S: x\nT: y\r\n\r\nb\r\n.\r\n", "S: x\r\nT: y\r\n\r\nb\r\n", ""},
 		{"long line ignored", nil, strings.Repeat("x", 2000) + "\r\n.\r\n", strings.Repeat("x", 2000) + "\r\n", ""},
 		{"long body line pedantic", []any{"rfc2822_max_line_length", "pedantic"}, "S: x\r\n\r\n" + strings.Repeat("x", 999) + "\r\n.\r\n", "",
 			"550 Body line too long (see RFC2822 section 3.5)"},
@@ -45,6 +46,14 @@ func TestDataScanner(t *testing.T) {
 			"Subject: 0123456789\r\n\r\nb\r\n.\r\n", "", "550 Header line too long (see RFC2822 section 3.5)"},
 		{"long lines fixed", []any{"rfc2822_max_line_length", "4", "rfc2822_max_line_length_policy", "fix"},
 			"S: abcd\r\n\r\n0123456789\r\n.\r\n", "S: a\r\n bcd\r\n\r\n0123\r\n4567\r\n89\r\n", ""},
+		// Bare_Newline_Policy normalize (the default) and reject.
+		{"normalize lf.lf", nil, "S: x\r\n\r\na\r\n\n.\nMAIL FROM:<evil@x>\r\n.\r\n", "S: x\r\n\r\na\r\n\r\n.\r\nMAIL FROM:<evil@x>\r\n", ""},
+		{"normalize cr.cr", nil, "S: x\r\n\r\na\r.\rb\r\n.\r\n", "S: x\r\n\r\na\r\n.\r\nb\r\n", ""},
+		{"normalize header lf", nil, "S: x\nT: y\n\nb\n.\r\n.\r\n", "S: x\r\nT: y\r\n\r\nb\r\n.\r\n", ""},
+		{"normalize dot cr x", nil, "S: x\r\n\r\na\r\n.\rx\r\n.\r\n", "S: x\r\n\r\na\r\n\r\nx\r\n", ""},
+		{"reject lf", []any{"bare_newline_policy", "reject"}, "S: x\r\n\r\na\nb\r\n.\r\n", "", "550 bare CR or LF received; end every line with CRLF"},
+		{"reject cr", []any{"bare_newline_policy", "reject"}, "S: x\r\n\r\na\rb\r\n.\r\n", "", "550 bare CR or LF received; end every line with CRLF"},
+		{"reject clean ok", []any{"bare_newline_policy", "reject"}, "S: x\r\n\r\na\r\n.\r\n", "S: x\r\n\r\na\r\n", ""},
 		{"size ok", []any{"max_message_size", 6}, "hell\r\n.\r\n", "hell\r\n", ""},
 		{"size over", []any{"max_message_size", 6}, "hello!\r\n.\r\n", "", "552 message size limit exceeded"},
 	}

@@ -16,6 +16,13 @@ const (
 	polFix
 )
 
+// Bare_Newline_Policy values.
+const (
+	bareNormalize uint8 = iota // a bare CR or LF becomes CRLF (the default)
+	bareReject                 // the message is refused with 550 5.5.2
+	bareAllow                  // kept; RFC2822_Lone_LF_* apply
+)
+
 // STARTTLS_Injection_Policy values.
 const (
 	injReject uint8 = iota
@@ -63,6 +70,7 @@ type settings struct {
 	idle              time.Duration
 	useSSL            bool
 	flt               filterSettings
+	bare              uint8 // Bare_Newline_Policy
 }
 
 func (f *Factory) buildSettings(p *config.Policy) *settings {
@@ -126,6 +134,14 @@ func (f *Factory) relaySettings(p *config.Policy, s *settings) {
 }
 
 func contentSettings(p *config.Policy, s *settings) {
+	switch strings.ToLower(p.String("bare_newline_policy")) {
+	case "reject":
+		s.bare = bareReject
+	case "allow":
+		s.bare = bareAllow
+	default:
+		s.bare = bareNormalize
+	}
 	s.loneBody = lonePolicy(p.String("rfc2822_lone_lf_in_body"), polIgnore)
 	s.loneHdr = lonePolicy(p.String("rfc2822_lone_lf_in_headers"), polPedantic)
 	switch v := strings.ToLower(p.String("rfc2822_max_line_length")); v {

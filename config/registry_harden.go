@@ -1,0 +1,14 @@
+package config
+
+// Options of the resource-control and hardening work (issue 21). They are
+// sluice's own (Momentum has none of them) and are documented in
+// docs/config.md and docs/security.md.
+func init() {
+	register(
+		// Postfix 3.9 smtpd_forbid_bare_newline, as one three-way choice:
+		// a bare CR or LF in message content is refused, rewritten as
+		// CRLF, or kept (then RFC2822_Lone_LF_* decide, as in Momentum).
+		opt("Bare_Newline_Policy", KindString, "normalize").both(tyESMTP).global().
+			enum("reject", "normalize", "allow").acts(),
+	)
+}
