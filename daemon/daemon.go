@@ -66,6 +66,7 @@ type Daemon struct {
 	metAddr  net.Addr
 	reg      *prometheus.Registry
 	protos   map[string]*stat.Proto // per protocol, for the daemon's life
+	ho       handoffState           // handoff.go
 
 	reloadOK, reloadFailed atomic.Uint64
 	lastReloadBad          atomic.Bool
@@ -125,7 +126,8 @@ func New(o Options) (*Daemon, error) {
 			return nil, err
 		}
 	}
-	if d.store, err = openSpool(d.spoolDir, d.workers(g), o.Log); err != nil {
+	// One writer per worker, and one more for the hand-off's DSNs.
+	if d.store, err = openSpool(d.spoolDir, d.workers(g)+1, o.Log); err != nil {
 		d.sock.close()
 		return nil, err
 	}
@@ -138,6 +140,10 @@ func New(o Options) (*Daemon, error) {
 		return nil, err
 	}
 	if err := d.startMetrics(firstNonEmpty(o.MetricsAddr, g.String("metrics_listen"))); err != nil {
+		d.Shutdown(context.Background())
+		return nil, err
+	}
+	if err := d.startHandoff(c); err != nil {
 		d.Shutdown(context.Background())
 		return nil, err
 	}
@@ -205,6 +211,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	if d.eng != nil {
 		errs = append(errs, d.eng.Shutdown(ctx))
 	}
+	errs = append(errs, d.stopHandoff(ctx))
 	if d.sock != nil {
 		d.sock.close()
 	}

@@ -66,6 +66,10 @@ func (d *Daemon) switchTo(old, c *config.Config, why string) (string, error) {
 		return "", d.reloadFailure(err)
 	}
 	delta := config.Diff(old, c)
+	hoErr := d.reconfigureHandoff(c)
+	if hoErr != nil {
+		return "", d.reloadFailure(hoErr)
+	}
 	d.cfg.Store(c)
 	applyErr := d.apply0(spec)
 	d.sock.applied(spec.Listens)

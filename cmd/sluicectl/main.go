@@ -26,7 +26,7 @@ const (
 )
 
 const usage = `usage: sluicectl [-s SOCKET|HOST:PORT] [-u USER] [-p PASSWORD] [-t TIMEOUT] [-json] [COMMAND...]
-       sluicectl spool ls|cat|export ...
+       sluicectl spool ls|cat|export|dead ...
 
   With COMMAND: run it and print its answer. Without: an interactive
   prompt on a terminal, else one command per line from stdin.

@@ -18,6 +18,7 @@ const spoolUsage = `usage:
   sluicectl spool ls     [-dir DIR]                 id, size, sender, recipients
   sluicectl spool cat    [-dir DIR] ID              the raw message
   sluicectl spool export [-dir DIR] -maildir DIR    copy every message into a Maildir
+  sluicectl spool dead ls|cat|retry|purge ...       the dead-letter area (sluicectl spool dead for help)
 `
 
 // runSpool implements "sluicectl spool ...". It opens the spool read-only,
@@ -26,6 +27,9 @@ func runSpool(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, spoolUsage)
 		return 2
+	}
+	if args[0] == "dead" {
+		return runDead(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("spool "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,7 +50,7 @@ func runSpool(args []string, stdout, stderr io.Writer) int {
 	case args[0] == "ls" && len(pos) == 0:
 		err = withStore(open, func(s *spool.Store) error { return spoolLs(s, stdout) })
 	case args[0] == "cat" && len(pos) == 1:
-		err = withStore(open, func(s *spool.Store) error { return spoolCat(s, pos[0], stdout) })
+		err = spoolCat(*dir, open, pos[0], stdout)
 	case args[0] == "export" && len(pos) == 0 && *maildir != "":
 		err = withStore(open, func(s *spool.Store) error { return spoolExport(s, *maildir, stdout) })
 	default:
@@ -98,12 +102,22 @@ func spoolLs(s *spool.Store, w io.Writer) error {
 	return tw.Flush()
 }
 
-func spoolCat(s *spool.Store, idText string, w io.Writer) error {
+// spoolCat seeks to the one record (spool.Find reads record headers of the
+// ID's worker's segments only); only if that fails, because damage stopped
+// the seek, does it recover the whole spool read-only to look again.
+func spoolCat(dir string, open func() (*spool.Store, error), idText string, w io.Writer) error {
 	id, err := spool.ParseID(idText)
 	if err != nil {
 		return err
 	}
-	r, err := s.Read(id)
+	r, err := spool.Find(dir, id)
+	if errors.Is(err, spool.ErrNotFound) {
+		err = withStore(open, func(s *spool.Store) error {
+			var rerr error
+			r, rerr = s.Read(id)
+			return rerr
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("%w (id %s)", err, idText)
 	}

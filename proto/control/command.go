@@ -26,6 +26,8 @@ const (
 	opShutdown
 	opQuit
 	opAuthLogin
+	opHandoff   // handoff.go
+	opSpoolDead // handoff.go
 )
 
 // command is one parsed request. args index the lexer's tokens and stay
@@ -93,7 +95,7 @@ func (p *parser) parse(line []byte) (c command, ok bool) {
 
 // names lists the top-level commands; help.go documents each.
 var names = [...]string{"config", "summary", "show", "count", "listeners", "peer",
-	"version", "pid", "help", "shutdown", "quit", "exit", "auth", "xml"}
+	"version", "pid", "help", "shutdown", "quit", "exit", "auth", "xml", "handoff", "spool"}
 
 // dispatch parses the operands of the command named by w. Direct calls
 // (not a table of funcs) keep c on the caller's stack.
@@ -129,6 +131,10 @@ func (p *parser) dispatch(c *command, w token, t []token) bool {
 		return p.auth(c, t)
 	case 13:
 		return p.fail("sluice answers 'json <command>' instead of 'xml <command>'")
+	case 14:
+		return p.handoff(c, t)
+	case 15:
+		return p.spoolDead(c, t)
 	}
 	return p.failTok("Unknown command ", w, "; try 'help'")
 }

@@ -159,6 +159,8 @@ func (f *Factory) call(r *request) (Reply, error) {
 		return b.Peer(r.args[0], r.args[1], ip.Unmap())
 	case opShutdown:
 		return b.Shutdown()
+	case opHandoff, opSpoolDead:
+		return callHandoff(b, r)
 	}
 	return Reply{}, fmt.Errorf("control: command %d has no backend", r.op)
 }

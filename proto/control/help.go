@@ -34,6 +34,12 @@ scope path: e.g. esmtp_listener listen :25 peer 10.0.0.0/8
 	{name: "shutdown", text: "shutdown         stop accepting, drain and exit\n"},
 	{name: "quit", text: "quit             close this console connection (also: exit)\n"},
 	{name: "auth", text: "auth login <user> <password-base64>   log in (TCP listeners with Enable_Authentication)\n"},
+	{name: "handoff", text: `handoff                      per target: state, connections, in flight, delivered, deferred,
+                             bounced, latency p50/p99; backlog and oldest message age
+handoff pause|resume [TARGET]  stop or restart deliveries (all targets without TARGET)
+handoff flush                retry every deferred message now
+`},
+	{name: "spool", text: "spool dead ls|retry ID|purge ID   the dead-letter area (retry stores it in the spool again)\n"},
 	{name: "json", text: "json <command>   any command with a JSON body, e.g. json summary\n"},
 }
 

@@ -1,0 +1,101 @@
+package daemon
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const maildirConf = `
+Spoolbase = "{{DIR}}/spool"
+Relay_Domains = ( "example.com" )
+ESMTP_Listener {
+  Listen "127.0.0.1:%d" { }
+}
+Handoff {
+  Retry_Interval = 1
+  Target "maildir:{{DIR}}/mail" { Connections = 2 }
+}
+`
+
+// readMaildir returns the messages in dir/new once there are n of them.
+func readMaildir(t *testing.T, dir string, n int) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		ents, _ := os.ReadDir(filepath.Join(dir, "new"))
+		if len(ents) < n {
+			continue
+		}
+		out = out[:0]
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(dir, "new", e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	t.Fatalf("fewer than %d messages in %s/new", n, dir)
+	return nil
+}
+
+// Mail received over SMTP is handed off to a Maildir, byte-exact behind
+// the trace header, and the spool empties; on both back ends.
+func TestHandoffToMaildir(t *testing.T) {
+	for _, be := range backends(t) {
+		t.Run(be, func(t *testing.T) {
+			port := freePort(t)
+			td := start(t, be, fmt.Sprintf(maildirConf, port))
+			var bodies []string
+			for i := 0; i < 30; i++ {
+				body := fmt.Sprintf("Subject: handoff %d\r\n\r\nbody %d\r\n", i, i)
+				sendNetSMTP(t, "tcp", addr(port), "a@example.org", []string{"b@example.com"}, body)
+				bodies = append(bodies, body)
+			}
+			got := readMaildir(t, filepath.Join(td.dir, "mail"), len(bodies))
+			if len(got) != len(bodies) {
+				t.Fatalf("%d messages in the Maildir, want %d", len(got), len(bodies))
+			}
+			for _, want := range bodies {
+				if !containsBody(got, want) {
+					t.Fatalf("message %q not in the Maildir byte-exact", want)
+				}
+			}
+			for end := time.Now().Add(10 * time.Second); td.Store().Len() > 0 && time.Now().Before(end); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := td.Store().Len(); n != 0 {
+				t.Fatalf("%d records still in the spool after hand-off", n)
+			}
+			if !strings.Contains(string(got[0]), "Received: ") {
+				t.Fatalf("no trace header: %q", got[0])
+			}
+			k := console{td.Daemon}
+			rep, err := k.Handoff(nil)
+			if err != nil || !strings.Contains(rep.Text, "maildir:"+td.dir+"/mail") || !strings.Contains(rep.Text, "backlog: 0 messages") {
+				t.Fatalf("handoff console: %v\n%s", err, rep.Text)
+			}
+			if d := rep.Data.(map[string]any)["targets"].([]map[string]any)[0]["delivered"]; d != uint64(30) {
+				t.Fatalf("delivered %v, want 30", d)
+			}
+			if _, err := k.Handoff([]string{"pause", "nope"}); err == nil {
+				t.Fatal("pause of an unknown target accepted")
+			}
+			if _, err := k.Handoff([]string{"pause"}); err != nil {
+				t.Fatal(err)
+			}
+			sendNetSMTP(t, "tcp", addr(port), "a@example.org", []string{"b@example.com"}, "Subject: paused\r\n\r\nx\r\n")
+			time.Sleep(100 * time.Millisecond)
+			if td.Store().Len() != 1 {
+				t.Fatalf("paused hand-off delivered anyway: %d in spool", td.Store().Len())
+			}
+			k.Handoff([]string{"resume"})
+			readMaildir(t, filepath.Join(td.dir, "mail"), 31)
+		})
+	}
+}
