@@ -14,9 +14,9 @@
 // pointers (children and values are uint32 indexes into flat slices), so
 // the garbage collector never scans a table.
 //
-// Table is the config-facing layer for one Listen. Build merges the
-// Listener-level and the Listen-level Peer scopes; for every distinct
-// prefix it asks the config layer to flatten the chain of containing Peers
+// Table is the policy layer for one Listen. NewTable takes the Peer scopes
+// (the daemon passes the Listener-level and the Listen-level ones); for
+// every distinct prefix it asks the caller to flatten the chain of containing Peers
 // (most specific first, the Listen's own Peer first on equal prefixes) into
 // one Policy, so a lookup never walks scopes. Lookup returns the stored
 // Match, or the Listen's own Match when no Peer contains the address.
