@@ -5,62 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
 	"sluice/proto"
 	"sluice/proto/ecstream"
 	"sluice/proto/ecstream/ecsclient"
+	"sluice/proto/ecstream/ecstest"
 	"sluice/proto/prototest"
 )
 
-func gen(prefix string, n, size int) []ecsclient.Message {
-	out := make([]ecsclient.Message, n)
-	for i := range out {
-		body := fmt.Sprintf("Subject: %s %d\r\n\r\n", prefix, i)
-		body += strings.Repeat("x", max(size-len(body), 0)) + "\r\n"
-		out[i] = ecsclient.Message{Sender: prefix + "@example.com",
-			Recipients: []string{fmt.Sprintf("r%d@example.net", i)}, Body: []byte(body)}
-	}
-	return out
-}
-
-func asProto(ms ...[]ecsclient.Message) []proto.Message {
-	var out []proto.Message
-	for _, b := range ms {
-		for _, m := range b {
-			out = append(out, proto.Message{Protocol: ecstream.Protocol, Sender: m.Sender, Recipients: m.Recipients, Data: m.Body})
-		}
-	}
-	return out
-}
-
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
-
 func dial(t *testing.T, s *pipeServer, opts ...ecsclient.Option) *ecsclient.Client {
-	c, err := ecsclient.Dial(ctx(t), "pipe", "server", append(opts, ecsclient.WithDialer(s.dial))...)
+	c, err := ecsclient.Dial(ecstest.Ctx(t), "pipe", "server", append(opts, ecsclient.WithDialer(s.dial))...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close(context.Background()) })
 	return c
-}
-
-func checkAccepted(t *testing.T, replies []ecsclient.Reply, n int) {
-	t.Helper()
-	if len(replies) != n {
-		t.Fatalf("%d replies, want %d", len(replies), n)
-	}
-	for i, r := range replies {
-		if r.Status != ecsclient.Accepted || r.Code != 250 || r.Text == "" {
-			t.Fatalf("reply %d: %+v", i, r)
-		}
-	}
 }
 
 func TestSendBatches(t *testing.T) {
@@ -71,21 +32,21 @@ func TestSendBatches(t *testing.T) {
 	}
 	var sent [][]ecsclient.Message
 	for _, n := range []int{1, 3, 100, 0} {
-		b := gen(fmt.Sprint("b", n), n, 1024)
-		replies, err := c.Send(ctx(t), b)
+		b := ecstest.Gen(fmt.Sprint("b", n), n, 1024)
+		replies, err := c.Send(ecstest.Ctx(t), b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkAccepted(t, replies, n)
+		ecstest.CheckAccepted(t, replies, n)
 		sent = append(sent, b)
 	}
-	if err := c.Close(ctx(t)); err != nil {
+	if err := c.Close(ecstest.Ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Send(ctx(t), gen("late", 1, 10)); !errors.Is(err, ecsclient.ErrClosed) {
+	if _, err := c.Send(ecstest.Ctx(t), ecstest.Gen("late", 1, 10)); !errors.Is(err, ecsclient.ErrClosed) {
 		t.Fatalf("send after close: %v", err)
 	}
-	if err := prototest.SameMessages(s.messages(), asProto(sent...)); err != nil {
+	if err := prototest.SameMessages(s.messages(), ecstest.AsProto(sent...)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -96,21 +57,21 @@ func TestPipelinedAsync(t *testing.T) {
 	var pend []*ecsclient.Pending
 	var sent [][]ecsclient.Message
 	for i := range 20 {
-		b := gen(fmt.Sprint("p", i), 1+i%5, 300)
-		p, err := c.SendAsync(ctx(t), b)
+		b := ecstest.Gen(fmt.Sprint("p", i), 1+i%5, 300)
+		p, err := c.SendAsync(ecstest.Ctx(t), b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pend, sent = append(pend, p), append(sent, b)
 	}
 	for i, p := range pend {
-		replies, err := p.Wait(ctx(t))
+		replies, err := p.Wait(ecstest.Ctx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkAccepted(t, replies, len(sent[i]))
+		ecstest.CheckAccepted(t, replies, len(sent[i]))
 	}
-	if err := prototest.SameMessages(s.messages(), asProto(sent...)); err != nil {
+	if err := prototest.SameMessages(s.messages(), ecstest.AsProto(sent...)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -122,7 +83,7 @@ func TestConcurrentSends(t *testing.T) {
 	for g := range 8 {
 		go func() {
 			for i := range 10 {
-				replies, err := c.Send(ctx(t), gen(fmt.Sprint("g", g, "-", i), 2, 100))
+				replies, err := c.Send(ecstest.Ctx(t), ecstest.Gen(fmt.Sprint("g", g, "-", i), 2, 100))
 				if err == nil && (len(replies) != 2 || replies[1].Status != ecsclient.Accepted) {
 					err = fmt.Errorf("replies %+v", replies)
 				}
@@ -147,9 +108,9 @@ func TestConcurrentSends(t *testing.T) {
 func TestPerMessageFailure(t *testing.T) {
 	s := newPipeServer(t, 10000, 0)
 	c := dial(t, s)
-	b := gen("f", 3, 50)
+	b := ecstest.Gen("f", 3, 50)
 	b[1].Recipients = []string{"bad address"}
-	replies, err := c.Send(ctx(t), b)
+	replies, err := c.Send(ecstest.Ctx(t), b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,17 +126,17 @@ func TestPerMessageFailure(t *testing.T) {
 func TestTooLarge(t *testing.T) {
 	s := newPipeServer(t, 5, 4096)
 	c := dial(t, s)
-	if _, err := c.Send(ctx(t), gen("x", 6, 10)); !errors.Is(err, ecsclient.ErrTooLarge) {
+	if _, err := c.Send(ecstest.Ctx(t), ecstest.Gen("x", 6, 10)); !errors.Is(err, ecsclient.ErrTooLarge) {
 		t.Fatalf("6 > max batch: %v", err)
 	}
-	if _, err := c.Send(ctx(t), gen("x", 1, 5000)); !errors.Is(err, ecsclient.ErrTooLarge) {
+	if _, err := c.Send(ecstest.Ctx(t), ecstest.Gen("x", 1, 5000)); !errors.Is(err, ecsclient.ErrTooLarge) {
 		t.Fatalf("frame > max frame: %v", err)
 	}
-	replies, err := c.Send(ctx(t), gen("x", 5, 10)) // the connection is still fine
+	replies, err := c.Send(ecstest.Ctx(t), ecstest.Gen("x", 5, 10)) // the connection is still fine
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAccepted(t, replies, 5)
+	ecstest.CheckAccepted(t, replies, 5)
 }
 
 func TestRefusedAtAccept(t *testing.T) {
@@ -188,7 +149,7 @@ func TestRefusedAtAccept(t *testing.T) {
 		}()
 		return cli, nil
 	}
-	_, err := ecsclient.Dial(ctx(t), "pipe", "x", ecsclient.WithDialer(dialer))
+	_, err := ecsclient.Dial(ecstest.Ctx(t), "pipe", "x", ecsclient.WithDialer(dialer))
 	var se *ecsclient.ServerError
 	if !errors.As(err, &se) || se.Code != 421 || !se.Temporary() {
 		t.Fatalf("dial: %v", err)

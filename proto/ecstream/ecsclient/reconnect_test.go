@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sluice/proto/ecstream/ecsclient"
+	"sluice/proto/ecstream/ecstest"
 	"sluice/proto/ecstream/wire"
 	"sluice/proto/prototest"
 )
@@ -28,15 +29,15 @@ func TestReconnectOnReload(t *testing.T) {
 	defer r.Close(context.Background())
 	var sent [][]ecsclient.Message
 	for i := range 6 {
-		b := gen(fmt.Sprint("r", i), 1, 64)
-		replies, err := r.Send(ctx(t), b)
+		b := ecstest.Gen(fmt.Sprint("r", i), 1, 64)
+		replies, err := r.Send(ecstest.Ctx(t), b)
 		if err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}
-		checkAccepted(t, replies, 1)
+		ecstest.CheckAccepted(t, replies, 1)
 		sent = append(sent, b)
 	}
-	if err := prototest.SameMessages(s.messages(), asProto(sent...)); err != nil {
+	if err := prototest.SameMessages(s.messages(), ecstest.AsProto(sent...)); err != nil {
 		t.Fatal(err)
 	}
 	if s.conns != 2 {
@@ -53,10 +54,10 @@ func TestPlainClientSeesReconnect(t *testing.T) {
 		return false
 	}
 	c := dial(t, s)
-	if _, err := c.Send(ctx(t), gen("a", 1, 10)); err != nil {
+	if _, err := c.Send(ecstest.Ctx(t), ecstest.Gen("a", 1, 10)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Send(ctx(t), gen("b", 1, 10))
+	_, err := c.Send(ecstest.Ctx(t), ecstest.Gen("b", 1, 10))
 	if !errors.Is(err, ecsclient.ErrReconnect) || !errors.Is(c.Err(), ecsclient.ErrReconnect) {
 		t.Fatalf("second send: %v", err)
 	}
@@ -75,13 +76,13 @@ func TestDropResendsAtLeastOnce(t *testing.T) {
 	r := ecsclient.NewReconnecting("pipe", "server", ecsclient.WithDialer(s.dial))
 	r.Backoff = time.Millisecond
 	defer r.Close(context.Background())
-	b := gen("d", 3, 100)
-	replies, err := r.Send(ctx(t), b)
+	b := ecstest.Gen("d", 3, 100)
+	replies, err := r.Send(ecstest.Ctx(t), b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAccepted(t, replies, 3)
-	if err := prototest.SameMessages(s.messages(), asProto(b, b)); err != nil {
+	ecstest.CheckAccepted(t, replies, 3)
+	if err := prototest.SameMessages(s.messages(), ecstest.AsProto(b, b)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -94,11 +95,11 @@ func TestReconnectGivesUp(t *testing.T) {
 	}
 	r := ecsclient.NewReconnecting("pipe", "x", ecsclient.WithDialer(dialer))
 	r.Attempts, r.Backoff = 3, time.Millisecond
-	if _, err := r.Send(ctx(t), gen("x", 1, 1)); err == nil || dials != 3 {
+	if _, err := r.Send(ecstest.Ctx(t), ecstest.Gen("x", 1, 1)); err == nil || dials != 3 {
 		t.Fatalf("err %v after %d dials", err, dials)
 	}
-	r.Close(ctx(t))
-	if _, err := r.Send(ctx(t), gen("x", 1, 1)); !errors.Is(err, ecsclient.ErrClosed) {
+	r.Close(ecstest.Ctx(t))
+	if _, err := r.Send(ecstest.Ctx(t), ecstest.Gen("x", 1, 1)); !errors.Is(err, ecsclient.ErrClosed) {
 		t.Fatalf("after close: %v", err)
 	}
 }
@@ -148,22 +149,22 @@ func TestProtocolViolations(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			cl, err := ecsclient.Dial(ctx(t), "pipe", "x", fakeServer(t, c.reply))
+			cl, err := ecsclient.Dial(ecstest.Ctx(t), "pipe", "x", fakeServer(t, c.reply))
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = cl.Send(ctx(t), gen("v", 1, 10))
+			_, err = cl.Send(ecstest.Ctx(t), ecstest.Gen("v", 1, 10))
 			if err == nil || (c.want != nil && !errors.Is(err, c.want)) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
 		})
 	}
 	var se *ecsclient.ServerError
-	cl, err := ecsclient.Dial(ctx(t), "pipe", "x", fakeServer(t, wire.AppendError(nil, 500, "malformed")))
+	cl, err := ecsclient.Dial(ecstest.Ctx(t), "pipe", "x", fakeServer(t, wire.AppendError(nil, 500, "malformed")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err = cl.Send(ctx(t), gen("v", 1, 10)); !errors.As(err, &se) || se.Code != 500 || se.Temporary() {
+	if _, err = cl.Send(ecstest.Ctx(t), ecstest.Gen("v", 1, 10)); !errors.As(err, &se) || se.Code != 500 || se.Temporary() {
 		t.Fatalf("error frame: %v", err)
 	}
 }

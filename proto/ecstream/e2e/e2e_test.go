@@ -1,4 +1,6 @@
-package ecsclient_test
+// Package e2e runs the ECStream listener in the real engine on both back
+// ends, driven by the ecsclient package.
+package e2e_test
 
 import (
 	"context"
@@ -14,6 +16,7 @@ import (
 	"sluice/engine/enginetest"
 	"sluice/proto/ecstream"
 	"sluice/proto/ecstream/ecsclient"
+	"sluice/proto/ecstream/ecstest"
 	"sluice/proto/prototest"
 )
 
@@ -44,22 +47,22 @@ func TestEndToEnd(t *testing.T) {
 	for _, backend := range []string{"epoll", "io_uring"} {
 		t.Run(backend, func(t *testing.T) {
 			_, sp, _, addr := startEngine(t, backend)
-			c, err := ecsclient.Dial(ctx(t), "tcp", addr, ecsclient.WithWindow(4))
+			c, err := ecsclient.Dial(ecstest.Ctx(t), "tcp", addr, ecsclient.WithWindow(4))
 			if err != nil {
 				t.Fatal(err)
 			}
 			var sent [][]ecsclient.Message
 			var pend []*ecsclient.Pending
 			for _, n := range []int{1, 100, 10000, 3} {
-				b := gen(fmt.Sprint("e", n), n, 1024)
-				p, err := c.SendAsync(ctx(t), b)
+				b := ecstest.Gen(fmt.Sprint("e", n), n, 1024)
+				p, err := c.SendAsync(ecstest.Ctx(t), b)
 				if err != nil {
 					t.Fatal(err)
 				}
 				sent, pend = append(sent, b), append(pend, p)
 			}
 			for i, p := range pend {
-				replies, err := p.Wait(ctx(t))
+				replies, err := p.Wait(ecstest.Ctx(t))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -67,10 +70,10 @@ func TestEndToEnd(t *testing.T) {
 					t.Fatalf("batch %d: %d replies, last %+v", i, len(replies), replies[len(replies)-1])
 				}
 			}
-			if err := c.Close(ctx(t)); err != nil {
+			if err := c.Close(ecstest.Ctx(t)); err != nil {
 				t.Fatal(err)
 			}
-			if err := prototest.SameMessages(sp.Messages(), asProto(sent...)); err != nil {
+			if err := prototest.SameMessages(sp.Messages(), ecstest.AsProto(sent...)); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -90,22 +93,22 @@ func TestEndToEndReload(t *testing.T) {
 			return d.DialContext(ctx, network, addr)
 		}))
 	defer r.Close(context.Background())
-	b1, b2 := gen("one", 10, 500), gen("two", 10, 500)
-	if _, err := r.Send(ctx(t), b1); err != nil {
+	b1, b2 := ecstest.Gen("one", 10, 500), ecstest.Gen("two", 10, 500)
+	if _, err := r.Send(ecstest.Ctx(t), b1); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Apply(&engine.Spec{Generation: 2, Listens: []engine.ListenSpec{spec}}); err != nil {
 		t.Fatal(err)
 	}
-	replies, err := r.Send(ctx(t), b2)
+	replies, err := r.Send(ecstest.Ctx(t), b2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAccepted(t, replies, 10)
+	ecstest.CheckAccepted(t, replies, 10)
 	if dials != 2 {
 		t.Fatalf("%d connections, want 2", dials)
 	}
-	if err := prototest.SameMessages(sp.Messages(), asProto(b1, b2)); err != nil {
+	if err := prototest.SameMessages(sp.Messages(), ecstest.AsProto(b1, b2)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -133,7 +136,7 @@ func BenchmarkEndToEnd100x1KiB(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close(context.Background())
-	batch := gen("bench", 100, 1024)
+	batch := ecstest.Gen("bench", 100, 1024)
 	var pend []*ecsclient.Pending
 	b.SetBytes(100 * 1024)
 	for b.Loop() {

@@ -1,29 +1,25 @@
-package smtp_test
+// Package e2e runs the SMTP listener in the real engine with the real spool
+// on both back ends, driven by Go's net/smtp.
+package e2e_test
 
 import (
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"net/smtp"
 	"os"
 	"path/filepath"
+	smtpl "sluice/proto/smtp"
 	"strings"
 	"testing"
 	"time"
 
-	"sluice/acl"
 	"sluice/config"
 	"sluice/engine"
 	"sluice/engine/enginetest"
-	smtpl "sluice/proto/smtp"
 	"sluice/spool"
 )
-
-type fixedPeers struct{ m *acl.Match }
-
-func (p fixedPeers) Lookup(netip.Addr) *acl.Match { return p.m }
 
 // TestEndToEnd runs the listener in the real engine with the real spool on
 // each back end, and sends mail with Go's net/smtp over IPv4, IPv6 and a
@@ -55,7 +51,7 @@ func endToEnd(t *testing.T, backend string) {
 		"relay_domains":       {Kind: config.KindArray, List: []string{"example.com"}},
 	})
 	f := smtpl.NewFactory(smtpl.FactoryOptions{Hostname: "e2e.test", Logger: log})
-	peers := fixedPeers{&acl.Match{Policy: p}}
+	peers := enginetest.Peers(p)
 	sock := filepath.Join(dir, "smtp.sock")
 	spec := func(key, network, addr string) engine.ListenSpec {
 		return engine.ListenSpec{Key: key, Listener: "ESMTP_Listener", Service: "SMTP", Network: network,
