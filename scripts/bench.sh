@@ -3,21 +3,29 @@
 #
 # Builds sluiced, sluice-bench and the go-smtp peer, then interleaves
 # sluice (io_uring), sluice (epoll), sluice (io_uring, spool on /dev/shm),
-# Postfix smtp-sink and go-smtp for ROUNDS rounds (after one discarded
-# warm-up round). Server on CPU 0, client on CPU 1 (performance-anchors §7).
+# Postfix smtp-sink and go-smtp (which discard), and the durable peers —
+# Postfix with mail on HOLD in a private queue (postfix-hold), Haraka with an
+# fdatasync queue plugin, maddy — for ROUNDS rounds (after one discarded
+# warm-up round). Servers on the first N cores, clients on the next M
+# (performance-anchors §7). Server CPU is the server's whole process tree,
+# exited children included; "machine µs/op" is every core's busy time less
+# the client's own CPU, so kernel threads count for everyone.
 # Results: bench/results/ (JSON, Markdown, SVG) and the generated section
 # of docs/performance.md.
 #
 #   scripts/bench.sh                 # default: 5 rounds, 100,000 idle connections
 #   scripts/bench.sh -quick          # smoke: 1 round, small counts
 #   scripts/bench.sh -rounds 7 -kept 40000 -sessions 20000 -idle 50000
+#   scripts/bench.sh -servers "sluice-uring postfix-hold haraka maddy smtp-sink"
+#   scripts/bench.sh -server-cores 4 -client-cores 4   # also a 1..4 worker scaling pass
 #
 # Needs root for: installing packages (when missing), smtp-sink -u nobody,
 # raising the open-file limit for idle-hold, perf stat.
 set -euo pipefail
 
 ROUNDS=5 KEPT=20000 SESS=10000 IDLE=100000 DUR=3s SIZE=1024 CONC=20
-SERVERS="sluice-uring sluice-epoll sluice-uring-shm smtp-sink gosmtp"
+SERVERS="sluice-uring sluice-epoll sluice-uring-shm smtp-sink gosmtp postfix-hold haraka maddy"
+SCORES=1 CCORES=1
 OUT=bench/results DOC=docs/performance.md DEPS=1 QUICK=0
 ARGS="$*"
 usage() { sed -n '2,16p' "$0"; exit 2; }
@@ -29,11 +37,13 @@ while [ $# -gt 0 ]; do
     -idle) IDLE=$2; shift ;;          # idle connections held (0: skip)
     -duration) DUR=$2; shift ;;       # sluice-bench scenarios (pipelined SMTP, HTTP, ECStream)
     -servers) SERVERS=$2; shift ;;
+    -server-cores) SCORES=$2; shift ;;  # sluice workers / peer processes on cores 0..N-1
+    -client-cores) CCORES=$2; shift ;;  # clients on cores N..N+M-1
     -out) OUT=$2; shift ;;
     -doc) DOC=$2; shift ;;
     -no-deps) DEPS=0 ;;
     -quick) QUICK=1 ROUNDS=1 KEPT=2000 SESS=1000 IDLE=2000 DUR=1s ;;
-    -h|-help|--help) usage ;;
+    -h|-help|--help) sed -n '2,22p' "$0"; exit 2 ;;
     *) echo "bench: unknown option $1" >&2; usage ;;
   esac
   shift
@@ -49,6 +59,16 @@ fi
 for t in smtp-source smtp-sink taskset go python3; do
   command -v "$t" >/dev/null || { echo "bench: $t missing (run scripts/deps.sh)" >&2; exit 1; }
 done
+NCPU=$(nproc)
+if [ $((SCORES + CCORES)) -gt "$NCPU" ]; then
+  echo "bench: -server-cores $SCORES + -client-cores $CCORES exceed the $NCPU cores here" >&2; exit 2
+fi
+SCPUS="0-$((SCORES - 1))" CCPUS="$SCORES-$((SCORES + CCORES - 1))"
+peers=()
+case " $SERVERS " in *" haraka "*) peers+=(haraka) ;; esac
+case " $SERVERS " in *" maddy "*) peers+=(maddy) ;; esac
+[ ${#peers[@]} -gt 0 ] && scripts/bench-peers.sh "${peers[@]}"
+PEERS=$PWD/.cache/peers
 
 WORK=$(mktemp -d /var/tmp/sluice-bench.XXXXXX)   # disk-backed spools live here
 SHM=$(mktemp -d /dev/shm/sluice-bench.XXXXXX)     # tmpfs spool for the -shm variant
@@ -86,9 +106,11 @@ wait_port() {
   echo "bench: nothing listens on port $1" >&2; return 1
 }
 
-# start_server NAME: sets SPID, PORT (SMTP), HPORT (HTTP) and EPORT (ECStream).
+# start_server NAME [WORKERS]: sets SPID (the process whose tree is measured),
+# PORT (SMTP), HPORT (HTTP) and EPORT (ECStream). Servers run on $SCPUS.
 start_server() {
-  PORT=$(free_port) HPORT=$(free_port) EPORT=$(free_port)
+  PORT=$(free_port) HPORT=$(free_port) EPORT=$(free_port) STOP=""
+  local workers=${2:-$SCORES}
   case "$1" in
     sluice-*)
       local backend=io_uring spool="$WORK/spool-$RANDOM$RANDOM"
@@ -96,26 +118,72 @@ start_server() {
       case "$1" in *-shm) spool="$SHM/spool-$RANDOM$RANDOM" ;; esac
       sed -e "s#@SPOOL@#$spool#; s#@SMTP_PORT@#$PORT#; s#@HTTP_PORT@#$HPORT#; s#@ECS_PORT@#$EPORT#" \
         bench/config/sluice.conf.in > "$WORK/$1.conf"
-      GOMAXPROCS=1 taskset -c 0 "$WORK/sluiced" -config "$WORK/$1.conf" -event-loop "$backend" \
-        -workers 1 -metrics off -log-level warn 2>>"$WORK/$1.log" &
+      GOMAXPROCS=$workers taskset -c "0-$((workers - 1))" "$WORK/sluiced" -config "$WORK/$1.conf" -event-loop "$backend" \
+        -workers "$workers" -metrics off -log-level warn 2>>"$WORK/$1.log" &
+      SPID=$!
       ;;
-    smtp-sink) taskset -c 0 smtp-sink $([ "$(id -u)" = 0 ] && echo -u nobody) "127.0.0.1:$PORT" 4096 & ;;
-    gosmtp) GOMAXPROCS=1 taskset -c 0 "$WORK/gosmtp" -addr "127.0.0.1:$PORT" 2>>"$WORK/gosmtp.log" & ;;
+    smtp-sink) taskset -c "$SCPUS" smtp-sink $([ "$(id -u)" = 0 ] && echo -u nobody) "127.0.0.1:$PORT" 4096 & SPID=$! ;;
+    gosmtp) GOMAXPROCS=$SCORES taskset -c "$SCPUS" "$WORK/gosmtp" -addr "127.0.0.1:$PORT" 2>>"$WORK/gosmtp.log" & SPID=$! ;;
+    postfix-hold) start_postfix ;;
+    haraka) start_haraka ;;
+    maddy) start_maddy ;;
     *) echo "bench: unknown server $1" >&2; exit 2 ;;
   esac
-  SPID=$!
   PIDS+=("$SPID")
   wait_port "$PORT"
 }
 stop_server() {
+  if [ -n "$STOP" ]; then eval "$STOP" >/dev/null 2>&1 || true; fi
   kill "$SPID" 2>/dev/null || true
   wait "$SPID" 2>/dev/null || true
+  while kill -0 "$SPID" 2>/dev/null; do sleep 0.05; done   # a daemonized master is not our child
+}
+
+# Postfix as a durable ingress: its own config and queue under $WORK (never
+# the system instance), mail put on HOLD, so smtpd+cleanup+qmgr write and
+# fsync each message and nothing is delivered. SPID is its master.
+start_postfix() {
+  local t="$WORK/postfix-$RANDOM$RANDOM"
+  mkdir -p "$t/conf" "$t/queue" "$t/data" && chown postfix "$t/data"
+  chmod go+rx "$WORK" "$t"   # postfix's daemons run as user postfix
+  sed "s#@T@#$t#g" bench/peers/postfix/main.cf.in > "$t/conf/main.cf"
+  sed "s#@PORT@#$PORT#g" bench/peers/postfix/master.cf.in > "$t/conf/master.cf"
+  taskset -c "$SCPUS" postfix -c "$t/conf" start >>"$WORK/postfix.log" 2>&1 ||
+    { cat "$WORK/postfix.log" >&2; return 1; }
+  for _ in $(seq 100); do [ -s "$t/queue/pid/master.pid" ] && break; sleep 0.05; done
+  SPID=$(tr -d ' ' < "$t/queue/pid/master.pid")
+  STOP="postfix -c $t/conf stop"
+}
+
+# Haraka in one process (nodes=0), accepting example.com, with a queue
+# plugin that appends and fdatasyncs before OK (bench/peers/haraka).
+start_haraka() {
+  local t="$WORK/haraka-$RANDOM$RANDOM"
+  "$PEERS/haraka/node_modules/.bin/haraka" -i "$t" >/dev/null
+  printf '[main]\nlisten=127.0.0.1:%s\nnodes=0\n' "$PORT" > "$t/config/smtp.ini"
+  printf 'rcpt_to.in_host_list\nfsync_queue\n' > "$t/config/plugins"
+  echo example.com > "$t/config/host_list"
+  echo LOGWARN > "$t/config/loglevel"
+  cp bench/peers/haraka/fsync_queue.js "$t/plugins/"
+  HARAKA_QUEUE_FILE="$t/queue.mbox" taskset -c "$SCPUS" "$PEERS/haraka/node_modules/.bin/haraka" -c "$t" \
+    >>"$WORK/haraka.log" 2>&1 &
+  SPID=$!
+}
+
+# maddy with its queue: messages are stored durably and handed to a target
+# that refuses (nothing listens on its port), so they stay queued.
+start_maddy() {
+  local t="$WORK/maddy-$RANDOM$RANDOM"
+  mkdir -p "$t/state" "$t/run"
+  sed -e "s#@T@#$t#g; s#@PORT@#$PORT#g; s#@DEAD@#$(free_port)#g" bench/peers/maddy/maddy.conf.in > "$t/maddy.conf"
+  GOMAXPROCS=$SCORES taskset -c "$SCPUS" "$PEERS/bin/maddy" -config "$t/maddy.conf" run >>"$WORK/maddy.log" 2>&1 &
+  SPID=$!
 }
 
 # smtp_source CASE LABEL ROUND DIR MSGS [-d]: the same Postfix client for every server.
 smtp_source() {
   local case=$1 label=$2 round=$3 dir=$4 msgs=$5; shift 5
-  taskset -c 1 "$SB" exec -case "$case" -label "$label" -round "$round" -ops "$msgs" \
+  taskset -c "$CCPUS" "$SB" exec -case "$case" -label "$label" -round "$round" -ops "$msgs" \
     -server-pid "$SPID" -json "$dir/$case.$label.$round.json" -progress off -- \
     smtp-source -M '[127.0.0.1]' -f bench@example.org -t rcpt@example.com "$@" \
     -s "$CONC" -m "$msgs" -l "$SIZE" "127.0.0.1:$PORT"
@@ -123,7 +191,7 @@ smtp_source() {
 # sbench CASE LABEL ROUND DIR SCENARIO ARGS...: sluice-bench's own generators.
 sbench() {
   local case=$1 label=$2 round=$3 dir=$4 scen=$5; shift 5
-  taskset -c 1 "$SB" "$scen" -case "$case" -label "$label" -round "$round" \
+  taskset -c "$CCPUS" "$SB" "$scen" -case "$case" -label "$label" -round "$round" \
     -server-pid "$SPID" -json "$dir/$case.$label.$round.json" -progress off "$@"
 }
 
@@ -152,6 +220,16 @@ for r in $(seq 1 "$ROUNDS"); do
   run_round "$r" "$RAW" "$KEPT" "$SESS"
 done
 
+# Scaling: sluice io_uring kept-open with 1..N workers on cores 0..k-1 and the
+# clients on the client cores; per-core throughput and efficiency go to the
+# report (scaling efficiency = ops/s at k ÷ (k × ops/s at 1)).
+for k in $(seq 1 "$SCORES"); do
+  echo "bench: scaling, $k worker(s)"
+  start_server sluice-uring "$k"
+  CONC=$((CONC * k)) smtp_source scale-kept-open-1k "sluice-uring-w$k" 1 "$RAW" "$KEPT" -d
+  stop_server
+done
+
 if [ "$IDLE" -gt 0 ]; then
   for s in sluice-uring sluice-epoll; do
     case " $SERVERS " in *" $s "*) ;; *) continue ;; esac
@@ -178,10 +256,12 @@ json.dump({
     "http-keepalive-1k": "HTTP POST /api/v1/messages, keep-alive, 1 KiB, $CONC connections (sluice-bench http)",
     "http-close-1k": "HTTP POST /api/v1/messages, one connection per request (sluice-bench http -http-close)",
     "ecstream-1k": "ECStream, batches of 100 × 1 KiB, 4 connections (sluice-bench ecstream); ops are messages",
-    "idle-100k": "Idle connections: $IDLE SMTP sessions held open after the banner (sluice-bench idle-hold)"
+    "idle-100k": "Idle connections: $IDLE SMTP sessions held open after the banner (sluice-bench idle-hold)",
+    "scale-kept-open-1k": "Scaling: sluice io_uring, kept-open 1 KiB, k workers on k cores, 20×k sessions; see the scaling table below"
   },
   "notes": [
-    "Server pinned to CPU 0 (GOMAXPROCS=1, one sluice worker), client to CPU 1. µs CPU/op = server utime+stime from /proc/PID/stat ÷ operations; syscalls/op from perf stat -e raw_syscalls:sys_enter -p PID.",
+    "Servers pinned to CPUs $SCPUS ($SCORES sluice worker(s), GOMAXPROCS=$SCORES), clients to CPUs $CCPUS. µs CPU/op = utime+stime of the server's whole process tree (children that exited included, through cutime/cstime) ÷ operations; machine µs/op = busy time of every core from /proc/stat, less the client's own CPU, ÷ operations; syscalls/op from perf stat -e raw_syscalls:sys_enter -p PID.",
+    "postfix-hold is Postfix's smtpd+cleanup+qmgr in a private instance with mail on HOLD (one fsync per message); haraka is Haraka 3.3.4 in one process with a queue plugin that appends and fdatasyncs before OK; maddy is maddy 0.8.1 queueing each message durably. These, and sluice-uring/sluice-epoll, are durable; smtp-sink, go-smtp and sluice-uring-shm are not.",
     "sluiced stores every message durably (spool write + fdatasync per group commit) before answering 250; smtp-sink and go-smtp discard the message. sluice-uring-shm puts the spool on /dev/shm (tmpfs) to separate protocol cost from disk cost.",
     "Ratios divide each run by smtp-sink's run in the same round; a round whose smtp-sink figure is >15% off its median is left out of the ratios. The kept-open and new-session rows use the same smtp-source client for every server.",
     "On loopback part of the client's TCP work is charged to the server's CPU and vice versa (softirq); compare only rows of the same table. The box is a shared, noisy 2-vCPU VM (performance-anchors §0.10)."

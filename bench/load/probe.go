@@ -7,14 +7,17 @@ import (
 	"sluice/bench/procfs"
 )
 
-// probe samples the server process around a run.
+// probe samples the server's process tree, the whole machine and this
+// client around a run.
 type probe struct {
-	pid   int
-	cpu0  procfs.CPU
-	rss0  uint64
-	start time.Time
-	perf  *procfs.Perf
-	note  string
+	pid      int
+	cpu0     procfs.CPU
+	machine0 time.Duration // busy CPU of every core
+	client0  procfs.CPU    // this process and its reaped children
+	rss0     uint64
+	start    time.Time
+	perf     *procfs.Perf
+	note     string
 }
 
 var perfWorks = sync1(procfs.PerfWorks)
@@ -52,9 +55,13 @@ func startProbe(pid int, usePerf bool) (*probe, error) {
 			time.Sleep(150 * time.Millisecond) // perf attaches asynchronously
 		}
 	}
-	if p.cpu0, err = procfs.ReadCPU(pid); err != nil {
+	if p.cpu0, err = procfs.ReadTreeCPU(pid); err != nil {
 		return nil, err
 	}
+	if p.machine0, err = procfs.ReadMachineBusy(); err != nil {
+		return nil, err
+	}
+	p.client0 = procfs.SelfAndChildren()
 	p.start = time.Now()
 	return p, nil
 }
@@ -64,10 +71,16 @@ func (p *probe) stop(ops int64) (*Server, error) {
 	if p == nil {
 		return nil, nil
 	}
-	cpu1, err := procfs.ReadCPU(p.pid)
+	cpu1, err := procfs.ReadTreeCPU(p.pid)
 	if err != nil {
 		return nil, err
 	}
+	machine1, err := procfs.ReadMachineBusy()
+	if err != nil {
+		return nil, err
+	}
+	client := procfs.SelfAndChildren().Sub(p.client0).Total()
+	machine := machine1 - p.machine0 - client
 	wall := time.Since(p.start)
 	rss1, err := procfs.ReadRSS(p.pid)
 	if err != nil {
@@ -76,9 +89,11 @@ func (p *probe) stop(ops int64) (*Server, error) {
 	d := cpu1.Sub(p.cpu0)
 	s := &Server{PID: p.pid, CPUSeconds: d.Total().Seconds(), UserSeconds: d.User.Seconds(),
 		SysSeconds: d.System.Seconds(), CPUUtil: d.Total().Seconds() / wall.Seconds(),
-		RSSBefore: p.rss0, RSSAfter: rss1, PerfNote: p.note}
+		RSSBefore: p.rss0, RSSAfter: rss1, PerfNote: p.note,
+		ClientCPUSeconds: client.Seconds(), MachineCPUSeconds: machine.Seconds()}
 	if ops > 0 {
 		s.CPUUsPerOp = float64(d.Total().Microseconds()) / float64(ops)
+		s.MachineUsPerOp = float64(machine.Microseconds()) / float64(ops)
 	}
 	if p.perf != nil {
 		c, err := p.perf.Stop()

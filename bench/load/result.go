@@ -8,10 +8,13 @@ import (
 	"sluice/bench/hist"
 )
 
-// Server holds what was measured on the server process during the run.
+// Server holds what was measured during the run: the server's whole process
+// tree (children that exited included), and the whole machine's busy CPU less
+// the client's own (so kernel threads — journal commits, io-wq workers,
+// softirq — count for every server wherever they run).
 type Server struct {
 	PID          int     `json:"pid"`
-	CPUSeconds   float64 `json:"cpu_s"`
+	CPUSeconds   float64 `json:"cpu_s"` // the server's process tree
 	UserSeconds  float64 `json:"user_s"`
 	SysSeconds   float64 `json:"sys_s"`
 	CPUUtil      float64 `json:"cpu_util"`      // CPU seconds / wall seconds
@@ -24,6 +27,10 @@ type Server struct {
 	RSSAfter     uint64  `json:"rss_after_bytes"`
 	RSSPerConn   float64 `json:"rss_per_conn_bytes,omitempty"` // idle-hold only
 	CPUUsPerConn float64 `json:"cpu_us_per_conn,omitempty"`    // idle-hold: accept + greet
+
+	ClientCPUSeconds  float64 `json:"client_cpu_s,omitempty"`
+	MachineCPUSeconds float64 `json:"machine_cpu_s,omitempty"`     // all cores, less the client
+	MachineUsPerOp    float64 `json:"machine_us_per_op,omitempty"` // the whole-machine measure
 }
 
 // Result is one run, written as JSON by -json.

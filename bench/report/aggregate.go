@@ -42,6 +42,7 @@ type Row struct {
 	Errors      int64  `json:"errors"`
 	OpsPerSec   Stat   `json:"ops_per_s"`
 	CPUUsPerOp  Stat   `json:"cpu_us_per_op"`
+	MachineUsOp Stat   `json:"machine_us_per_op"` // every core, less the client
 	CPUUtil     Stat   `json:"cpu_util"`
 	SyscallsOp  Stat   `json:"syscalls_per_op"`
 	CtxSwitchOp Stat   `json:"ctx_switches_per_op"`
@@ -104,6 +105,7 @@ func aggregateCase(name string, rs []*load.Result, ref string, order []string) C
 		row := Row{Label: label, Rounds: len(runs),
 			OpsPerSec:   StatOf(collect(runs, func(r *load.Result) float64 { return r.OpsPerSec })),
 			CPUUsPerOp:  StatOf(collect(runs, cpuPerOp)),
+			MachineUsOp: StatOf(collect(runs, server(func(s *load.Server) float64 { return s.MachineUsPerOp }))),
 			CPUUtil:     StatOf(collect(runs, server(func(s *load.Server) float64 { return s.CPUUtil }))),
 			SyscallsOp:  StatOf(collect(runs, server(func(s *load.Server) float64 { return s.SyscallsOp }))),
 			CtxSwitchOp: StatOf(collect(runs, server(func(s *load.Server) float64 { return s.CtxSwitchOp }))),

@@ -37,7 +37,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "bench/results", "where results.json, results.md and the charts go")
 	doc := fs.String("doc", "", "Markdown file whose generated section to replace (e.g. docs/performance.md)")
 	ref := fs.String("ref", "smtp-sink", "reference server label for the ratios")
-	order := fs.String("order", "sluice-uring,sluice-epoll,sluice-uring-shm,sluice-epoll-shm,smtp-sink,gosmtp", "label order in tables")
+	order := fs.String("order", "sluice-uring,sluice-epoll,sluice-uring-shm,sluice-epoll-shm,smtp-sink,gosmtp,postfix-hold,haraka,maddy", "label order in tables")
 	caseOrder := fs.String("cases", strings.Join(CaseOrder, ","), "case order in tables and charts")
 	if err := fs.Parse(args); err != nil {
 		return err

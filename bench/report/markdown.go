@@ -38,9 +38,12 @@ func Markdown(m Meta, cases []Case, targets []Target, chartDir string) string {
 			desc = c.Name
 		}
 		fmt.Fprintf(&b, "\n#### %s\n\n", desc)
-		if c.Scenario == "idle-hold" {
+		switch {
+		case c.Scenario == "idle-hold":
 			idleTable(&b, c)
-		} else {
+		case strings.HasPrefix(c.Name, ScalePrefix):
+			scaleTable(&b, c)
+		default:
 			opsTable(&b, c)
 		}
 		if len(c.DroppedRounds) > 0 {
@@ -66,8 +69,8 @@ func opsTable(b *strings.Builder, c Case) {
 	if ref == "" {
 		ref = "reference"
 	}
-	fmt.Fprintf(b, "| server | ops/s | server CPU | µs CPU/op | × %s (same round) | syscalls/op | ctx-sw/op | p50 / p99 / p99.9 µs | errors |\n", ref)
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Fprintf(b, "| server | ops/s | server CPU | µs CPU/op | machine µs/op | × %s (same round) | syscalls/op | ctx-sw/op | p50 / p99 / p99.9 µs | errors |\n", ref)
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range c.Rows {
 		lat := "—"
 		if r.P50Us.N > 0 {
@@ -77,8 +80,8 @@ func opsTable(b *strings.Builder, c Case) {
 		if r.CPUUtil.N > 0 {
 			util = fmt.Sprintf("%.0f%%", 100*r.CPUUtil.Median)
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", r.Label, fmtStat(r.OpsPerSec, 0), util,
-			fmtStat(r.CPUUsPerOp, 1), fmtStat(r.RatioToRef, 2), fmtStat(r.SyscallsOp, 2), fmtStat(r.CtxSwitchOp, 3), lat, r.Errors)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", r.Label, fmtStat(r.OpsPerSec, 0), util,
+			fmtStat(r.CPUUsPerOp, 1), fmtStat(r.MachineUsOp, 1), fmtStat(r.RatioToRef, 2), fmtStat(r.SyscallsOp, 2), fmtStat(r.CtxSwitchOp, 3), lat, r.Errors)
 	}
 }
 

@@ -31,7 +31,7 @@ func TestStatOf(t *testing.T) {
 
 func run(cs, label string, round int, cpu, ops float64) *load.Result {
 	return &load.Result{Case: cs, Scenario: load.Exec, Label: label, Round: round, Ops: 1000, OpsPerSec: ops,
-		Server: &load.Server{CPUUsPerOp: cpu, CPUUtil: 0.9, SyscallsOp: 2}}
+		Server: &load.Server{CPUUsPerOp: cpu, MachineUsPerOp: 2 * cpu, CPUUtil: 0.9, SyscallsOp: 2}}
 }
 
 func sample() []*load.Result {
@@ -43,6 +43,7 @@ func sample() []*load.Result {
 			run(CaseKeptOpen, "smtp-sink", round, s, 14000),
 			run(CaseKeptOpen, Candidate, round, s*0.5, 15000),
 			run(CaseKeptOpen, EpollLabel, round, s*0.6, 15000),
+			run(CaseKeptOpen, ShmLabel, round, s*0.7, 16000),
 			run(CaseSession, "smtp-sink", round, 190, 5000),
 			run(CaseSession, Candidate, round, 150, 5500))
 	}
@@ -69,13 +70,15 @@ func TestAggregateAndTargets(t *testing.T) {
 		t.Fatalf("ratio %+v cpu %+v", r.RatioToRef, r.CPUUsPerOp)
 	}
 	ts := Targets(cases, rs, "smtp-sink")
-	want := []string{"met", "missed", "met", "met"} // 150/190 = 0.79 misses 0.67
+	// durable kept/session (0.5, 0.79 ≤ 1), machine kept/session (same ratios),
+	// tmpfs kept 0.7 > 0.67, tmpfs session not run, idle, epoll 1.2 ≤ 1.25.
+	want := []string{"met", "met", "met", "met", "missed", "not measured", "met", "met"}
 	for i, tg := range ts {
 		if tg.Status != want[i] {
 			t.Errorf("target %q: %s (%+v), want %s", tg.Name, tg.Status, tg.Value, want[i])
 		}
 	}
-	if e := ts[3].Value; math.Abs(e.Median-1.2) > 1e-9 || e.N != 5 {
+	if e := ts[7].Value; math.Abs(e.Median-1.2) > 1e-9 || e.N != 5 {
 		t.Fatalf("epoll pair ratio %+v", e)
 	}
 	if ts2 := Targets(nil, nil, "smtp-sink"); ts2[0].Status != "not measured" {
@@ -88,8 +91,8 @@ func TestMarkdown(t *testing.T) {
 	cases := Aggregate(rs, "smtp-sink", nil, nil)
 	md := Markdown(Meta{Command: "scripts/bench.sh", Rounds: 5, Cases: map[string]string{CaseKeptOpen: "Kept open"},
 		Notes: []string{"sluiced fsyncs"}}, cases, Targets(cases, rs, "smtp-sink"), "../bench/results")
-	for _, want := range []string{"Command: `scripts/bench.sh`", "#### Kept open", "| sluice-uring | 15000 | 90% | 35.0 (34.0–50.0) | 0.50 |",
-		"Rounds [3] left out", "RSS per connection", "| sluice-uring | 0 | 2000 |", "](../bench/results/cpu.svg)", "- sluiced fsyncs", "| missed |"} {
+	for _, want := range []string{"Command: `scripts/bench.sh`", "#### Kept open", "| sluice-uring | 15000 | 90% | 35.0 (34.0–50.0) | 70.0 (68.0–100.0) | 0.50 |",
+		"Rounds [3] left out", "RSS per connection", "| sluice-uring | 0 | 2000 |", "](../bench/results/cpu.svg)", "- sluiced fsyncs", "| missed |", "| not measured |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
@@ -116,12 +119,12 @@ func TestMainWritesEverything(t *testing.T) {
 	}
 	cpu, _ := os.ReadFile(filepath.Join(out, "results", "cpu.svg"))
 	ratio, _ := os.ReadFile(filepath.Join(out, "results", "ratio.svg"))
-	// kept-open has 3 servers, session 2: the missing epoll session is no bar.
-	if n := strings.Count(string(cpu), `class="bar"`); n != 5 {
-		t.Errorf("cpu.svg has %d bars, want 5", n)
+	// kept-open has 4 servers, session 2: the missing epoll session is no bar.
+	if n := strings.Count(string(cpu), `class="bar"`); n != 6 {
+		t.Errorf("cpu.svg has %d bars, want 6", n)
 	}
-	// ratios leave the reference out: 2 + 1 bars.
-	if n := strings.Count(string(ratio), `class="bar"`); n != 3 || strings.Contains(string(ratio), CaseIdle) {
+	// ratios leave the reference out: 3 + 1 bars.
+	if n := strings.Count(string(ratio), `class="bar"`); n != 4 || strings.Contains(string(ratio), CaseIdle) {
 		t.Errorf("ratio.svg has %d bars (idle present: %v)", n, strings.Contains(string(ratio), CaseIdle))
 	}
 	d, _ := os.ReadFile(doc)
@@ -130,7 +133,7 @@ func TestMainWritesEverything(t *testing.T) {
 	}
 	var o Output
 	b, _ := os.ReadFile(filepath.Join(out, "results", "results.json"))
-	if err := json.Unmarshal(b, &o); err != nil || len(o.Cases) != 3 || len(o.Targets) != 4 {
+	if err := json.Unmarshal(b, &o); err != nil || len(o.Cases) != 3 || len(o.Targets) != 8 {
 		t.Fatalf("results.json: %v %+v", err, o)
 	}
 	if err := Main([]string{"-raw", t.TempDir()}, &so, &so); err == nil {
@@ -162,5 +165,22 @@ func TestUpdateDoc(t *testing.T) {
 	os.WriteFile(q, []byte(BeginMarker+" only"), 0o644)
 	if err := UpdateDoc(q, "c"); err == nil {
 		t.Fatal("half-marked doc accepted")
+	}
+}
+
+func TestScaleTable(t *testing.T) {
+	mk := func(label string, ops float64) *load.Result {
+		return &load.Result{Case: "scale-kept-open-1k", Scenario: "exec", Label: label, Round: 1, Ops: 1000,
+			OpsPerSec: ops, Server: &load.Server{CPUUsPerOp: 40}}
+	}
+	cases := Aggregate([]*load.Result{mk("sluice-uring-w1", 10000), mk("sluice-uring-w2", 18000), mk("sluice-uring-w4", 30000)}, "smtp-sink", nil, nil)
+	md := Markdown(Meta{}, cases, nil, "")
+	for _, want := range []string{"| 1 | 10000 | 10000 | 1.00 |", "| 2 | 18000 | 9000 | 0.90 |", "| 4 | 30000 | 7500 | 0.75 |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("scaling table lacks %q:\n%s", want, md)
+		}
+	}
+	if workersOf("sluice-uring") != 0 || workersOf("x-w0") != 0 || workersOf("x-w12") != 12 {
+		t.Error("workersOf")
 	}
 }
