@@ -9,5 +9,9 @@ func init() {
 		opt("Policy_Stage", KindString, "rcpt").both(tyESMTP).global().enum("rcpt", "end-of-message", "both").acts(),
 		opt("Policy_Default_Action", KindString, "451 4.3.5 Server configuration problem").both(tyESMTP).global().acts(),
 		opt("Policy_Timeout", KindSeconds, "10").both(tyESMTP).global().acts(),
+		optNoDef("Milter", KindArray).both(tyESMTP).global().acts(),
+		opt("Milter_Default_Action", KindString, "tempfail").both(tyESMTP).global().enum("tempfail", "accept", "reject").acts(),
+		opt("Milter_Connect_Timeout", KindSeconds, "30").both(tyESMTP).global().acts(),
+		opt("Milter_Timeout", KindSeconds, "30").both(tyESMTP).global().acts(),
 	)
 }

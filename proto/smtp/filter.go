@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 
+	"sluice/filter/milter"
 	pdel "sluice/filter/policy"
 	"sluice/proto"
 )
@@ -40,6 +41,14 @@ type filterJob struct {
 	rcptStart int          // jobRcpt: arena offset of the candidate recipient
 	pol       pdel.Outcome // the policy answer
 	msg       msgVerdict   // jobMessage: the end-of-message verdict
+
+	// jobMessage, written by the goroutine: each milter's verdict and the
+	// message as the milters left it.
+	mv      []milter.Verdict
+	changed bool
+	data    []byte
+	sender  string
+	rcpts   []string
 }
 
 // msgVerdict is what the end-of-message filters decided.

@@ -2,6 +2,10 @@ package smtp
 
 import (
 	"bytes"
+	"strconv"
+	"strings"
+
+	"sluice/filter/milter"
 
 	pdel "sluice/filter/policy"
 	"sluice/proto"
@@ -51,9 +55,9 @@ func (s *session) commit(out []byte) ([]byte, proto.Action) {
 var rDiscarded = reply{"250", "2.0.0", "OK discarded"}
 
 // messageFilters returns the end-of-message work, to run off the worker.
-// Everything it reads is copied here, on the worker; it writes only job
-// and, when a milter changes the message, s.msg (which nothing else
-// touches while the session is suspended).
+// Everything it reads is copied here, on the worker, except the message
+// bytes, which nothing touches while the session is suspended; it writes
+// only job.
 func (s *session) messageFilters(job *filterJob) func() {
 	var attrs []pdel.Attr
 	if s.set.flt.policyEOM {
@@ -63,29 +67,75 @@ func (s *session) messageFilters(job *filterJob) func() {
 		}
 		attrs = s.policyAttrs("END-OF-MESSAGE", rcpt)
 	}
-	c := s.set.flt.policy
+	pc, milters := s.set.flt.policy, s.set.flt.milters
+	env := s.milterEnvelope()
+	data := s.msg.Data
+	tl := 0
+	if s.set.trace {
+		tl = traceLen(data)
+	}
 	return func() {
 		if attrs != nil {
-			job.pol = c.Check(attrs)
+			job.pol = pc.Check(attrs)
+			if k := job.pol.Decision.Kind; k == pdel.Reject || k == pdel.Defer {
+				return
+			}
+		}
+		job.data, job.sender, job.rcpts = data, env.Sender, env.Recipients
+		for _, c := range milters {
+			v := c.Run(env, job.data, tl)
+			job.mv = append(job.mv, v)
+			if v.Kind != milter.Continue {
+				return
+			}
+			if v.Changed {
+				job.changed = true
+				job.data, job.sender, job.rcpts = v.Data, v.Sender, v.Recipients
+				env.Sender, env.Recipients = v.Sender, v.Recipients
+			}
 		}
 	}
 }
 
-// resumeMessage applies the end-of-message verdict.
+// milterEnvelope copies what the milters are told about the message.
+func (s *session) milterEnvelope() *milter.Envelope {
+	e := &milter.Envelope{Client: s.c.Remote, Local: s.c.Local, Unix: s.c.Unix, Helo: string(s.heloName),
+		TLS: s.tls, Sender: s.msg.Sender, Recipients: append([]string(nil), s.msg.Recipients...),
+		QueueID: strconv.FormatUint(s.c.ID, 16) + "." + strconv.FormatUint(s.fs.seq, 16)}
+	if s.authed {
+		e.AuthType, e.AuthUser = s.fs.saslMethod, s.fs.saslUser
+	}
+	return e
+}
+
+// resumeMessage applies the end-of-message verdicts: the policy's, then
+// each milter's in order.
 func (s *session) resumeMessage(job *filterJob, out []byte) ([]byte, proto.Action) {
+	v := &job.msg
 	if s.set.flt.policyEOM {
 		d := s.notePolicy(job.pol, "END-OF-MESSAGE", "")
 		switch d.Kind {
 		case pdel.Reject, pdel.Defer:
-			job.msg.reply = decisionReply(d, "Message rejected: ")
-			job.msg.close = d.Close
+			v.reply = decisionReply(d, "Message rejected: ")
+			v.close = d.Close
 		case pdel.Discard:
 			s.ft.discard = true
 		case pdel.Prepend: // Postfix ignores PREPEND here too
 			s.f.o.Logger.Warn("smtp: PREPEND at END-OF-MESSAGE ignored, as Postfix does", "filter", "policy")
 		}
 	}
-	v := &job.msg
+	for i, mv := range job.mv {
+		s.noteMilter(s.set.flt.milters[i], mv)
+		switch mv.Kind {
+		case milter.Reject, milter.Tempfail:
+			v.reply = milterReply(mv.Reply)
+		case milter.Discard:
+			s.ft.discard = true
+		}
+		if mv.Quarantine != "" {
+			s.ft.prepend = append(s.ft.prepend, "X-Sluice-Quarantine: "+oneLine(mv.Quarantine)+" (milter "+s.set.flt.milters[i].Service()+")")
+		}
+	}
 	if v.reply.code != "" {
 		if h, ok := s.h.(interface{ RejectMessage(code int) }); ok {
 			h.RejectMessage(replyCode(v.reply))
@@ -96,10 +146,80 @@ func (s *session) resumeMessage(job *filterJob, out []byte) ([]byte, proto.Actio
 		}
 		return s.reply(out, v.reply), proto.Continue
 	}
-	if v.discard {
-		s.ft.discard = true
+	if job.changed {
+		s.msg.Data, s.msg.Sender, s.msg.Recipients = job.data, job.sender, job.rcpts
+		if len(job.rcpts) == 0 { // every recipient removed: nothing to deliver
+			s.f.o.Logger.Warn("smtp: milters removed every recipient; message discarded", "filter", "milter", "conn", s.c.ID)
+			s.ft.discard = true
+		}
 	}
 	return s.commit(out)
+}
+
+// noteMilter logs a failed milter and a refusal, naming the milter.
+func (s *session) noteMilter(c *milter.Client, v milter.Verdict) {
+	log := s.f.o.Logger
+	if v.Err != nil {
+		log.Warn("smtp: milter failed; default action applied", "filter", "milter", "service", c.Service(),
+			"err", v.Err, "default", v.Kind.String(), "conn", s.c.ID)
+	}
+	if v.Kind != milter.Continue {
+		log.Info("smtp: rejected by filter", "filter", "milter", "service", c.Service(), "stage", "END-OF-MESSAGE",
+			"answer", v.Answer, "reply", v.Reply, "remote", s.c.Remote, "conn", s.c.ID)
+	}
+}
+
+// milterReply turns a milter's reply ("554 5.7.1 text", lines joined by
+// CRLF when several) into one reply line.
+func milterReply(r string) reply {
+	var texts []string
+	code, enh := "", ""
+	for _, line := range strings.Split(strings.TrimRight(r, "\r\n"), "\r\n") {
+		if len(line) < 3 {
+			continue
+		}
+		if code == "" {
+			code = line[:3]
+		}
+		rest := strings.TrimLeft(line[min(4, len(line)):], " ")
+		if e, t, ok := strings.Cut(rest, " "); ok && isEnhancedCode(e) {
+			if enh == "" {
+				enh = e
+			}
+			rest = t
+		}
+		texts = append(texts, rest)
+	}
+	if code == "" || (code[0] != '4' && code[0] != '5') {
+		return reply{"451", "4.7.1", "Service unavailable - try again later"}
+	}
+	if enh != "" && enh[0] != code[0] {
+		enh = ""
+	}
+	return reply{code: code, enh: enh, text: oneLine(strings.Join(texts, " "))}
+}
+
+func isEnhancedCode(s string) bool {
+	p := strings.Split(s, ".")
+	if len(p) != 3 || len(p[0]) != 1 || (p[0][0] != '2' && p[0][0] != '4' && p[0][0] != '5') {
+		return false
+	}
+	for _, x := range p[1:] {
+		if x == "" || len(x) > 3 || strings.Trim(x, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// oneLine drops line breaks and NULs, so text can go into a reply or header.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == 0 {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func replyCode(r reply) int {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sluice/config"
+	"sluice/filter/milter"
 	pdel "sluice/filter/policy"
 )
 
@@ -17,17 +18,49 @@ type filterSettings struct {
 	policy     *pdel.Client // nil: no Policy_Service
 	policyRcpt bool         // Policy_Stage rcpt or both
 	policyEOM  bool         // Policy_Stage end-of-message or both
+	milters    []*milter.Client
 }
 
 // message reports whether the end of a message must run filters off the
 // worker before the spool gets it.
-func (fs *filterSettings) message() bool { return fs.policyEOM }
+func (fs *filterSettings) message() bool { return fs.policyEOM || len(fs.milters) > 0 }
 
 // filterClients shares one client (and so one connection pool) between
 // every policy that names the same service with the same settings.
 type filterClients struct {
 	mu       sync.Mutex
 	policies map[string]*pdel.Client
+	milters  map[string]*milter.Client
+}
+
+// milterClient returns the shared client for o.
+func (fc *filterClients) milterClient(o milter.Options) (*milter.Client, error) {
+	key := fmt.Sprintf("%+v", o)
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if c := fc.milters[key]; c != nil {
+		return c, nil
+	}
+	c, err := milter.New(o)
+	if err != nil {
+		return nil, err
+	}
+	if fc.milters == nil {
+		fc.milters = map[string]*milter.Client{}
+	}
+	fc.milters[key] = c
+	return c, nil
+}
+
+// MilterClients returns the milter clients in use, for metrics.
+func (f *Factory) MilterClients() []*milter.Client {
+	f.filters.mu.Lock()
+	defer f.filters.mu.Unlock()
+	out := make([]*milter.Client, 0, len(f.filters.milters))
+	for _, c := range f.filters.milters {
+		out = append(out, c)
+	}
+	return out
 }
 
 // policyClient returns the shared client for service.
@@ -67,6 +100,7 @@ const defaultPolicyAction = "451 4.3.5 Server configuration problem"
 // value is logged with its fix and the hook is left out, so a typo never
 // takes the listener down; -check reports the same problems.
 func (f *Factory) filterSettingsFor(p *config.Policy, s *settings) {
+	f.milterSettingsFor(p, s)
 	svc := p.String("policy_service")
 	if svc == "" {
 		return
@@ -98,5 +132,19 @@ func (f *Factory) filterSettingsFor(p *config.Policy, s *settings) {
 		s.flt.policyRcpt, s.flt.policyEOM = true, true
 	default:
 		s.flt.policyRcpt = true
+	}
+}
+
+// milterSettingsFor reads Milter and its companions.
+func (f *Factory) milterSettingsFor(p *config.Policy, s *settings) {
+	for _, svc := range p.List("milter") {
+		c, err := f.filters.milterClient(milter.Options{Service: svc,
+			ConnectTimeout: p.Duration("milter_connect_timeout"), Timeout: p.Duration("milter_timeout"),
+			Default: strings.ToLower(p.String("milter_default_action")), Hostname: s.host})
+		if err != nil {
+			f.o.Logger.Warn("smtp: Milter entry ignored; write \"inet:host:port\" or \"unix:/path\"", "err", err)
+			continue
+		}
+		s.flt.milters = append(s.flt.milters, c)
 	}
 }
