@@ -67,6 +67,7 @@ type Daemon struct {
 	reg      *prometheus.Registry
 	protos   map[string]*stat.Proto // per protocol, for the daemon's life
 	ho       handoffState           // handoff.go
+	tpl      templates              // the HTTP_Listener's stored templates (templates.go)
 
 	reloadOK, reloadFailed atomic.Uint64
 	lastReloadBad          atomic.Bool

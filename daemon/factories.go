@@ -30,6 +30,7 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 			ResetSummary: d.resetSummary,
 			Ready:        d.ready,
 			Metrics:      d.writeMetrics,
+			Templates:    d.templateStore(),
 		}),
 		"control_listener": d.controlFactory(c),
 	}

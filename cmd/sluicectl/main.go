@@ -27,6 +27,7 @@ const (
 
 const usage = `usage: sluicectl [-s SOCKET|HOST:PORT] [-u USER] [-p PASSWORD] [-t TIMEOUT] [-json] [COMMAND...]
        sluicectl spool ls|cat|export|dead ...
+       sluicectl apikey add|ls|rm -file FILE ...
 
   With COMMAND: run it and print its answer. Without: an interactive
   prompt on a terminal, else one command per line from stdin.
@@ -65,6 +66,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 func runCtl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "spool" {
 		return runSpool(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "apikey" {
+		return runAPIKey(args[1:], stdout, stderr)
 	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {

@@ -13,9 +13,10 @@ import (
 type authMode uint8
 
 const (
-	authOpen  authMode = iota // always_allow, or authentication not enabled
-	authDeny                  // always_deny: 403 whatever the credentials
-	authBasic                 // HTTP Basic against AuthPlainParameters
+	authOpen      authMode = iota // authentication not enabled
+	authDeny                      // always_deny: 403 whatever the credentials
+	authBasic                     // HTTP Basic against AuthPlainParameters
+	authOpenAllow                 // always_allow: no credentials, API keys included
 )
 
 // checkBasic validates an Authorization header value against db without

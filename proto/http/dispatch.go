@@ -36,6 +36,8 @@ func (s *session) dispatch(out []byte) ([]byte, proto.Action) {
 		return s.call(out, s.f.summary)
 	case rMetrics:
 		return s.call(out, s.f.metrics)
+	case rTemplates, rTemplate:
+		return s.templates(out)
 	}
 	return s.reply(out, 404, ctJSON, appendErrorJSON(s.resp[:0], "not found"), "")
 }
@@ -82,6 +84,8 @@ func (s *session) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 		return s.injectDone(out)
 	case rTransmissions, rMessages:
 		return s.transmitDone(out)
+	case rTemplates, rTemplate:
+		return s.tplDone(out, r)
 	case rReadyz:
 		if r.Err != nil {
 			return s.reply(out, 503, ctText, append(append(s.resp[:0], "not ready: "...), r.Err.Error()+"\n"...), "")

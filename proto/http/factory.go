@@ -3,10 +3,12 @@ package http
 import (
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"sluice/internal/creds"
 	"sluice/proto"
+	"sluice/proto/http/apikey"
 )
 
 // DefaultMaxBody bounds a request body when Max_Request_Size is unset
@@ -38,6 +40,9 @@ type FactoryOptions struct {
 	// MaxBuilt bounds the bytes of the messages one transmission builds
 	// (they wait in memory for the spool). Default DefaultMaxBuilt.
 	MaxBuilt int64
+	// Templates keeps /api/v1/templates (tplstore beside the spool). nil:
+	// the templates endpoints answer 404 and template_id finds nothing.
+	Templates TemplateStore
 }
 
 // DefaultMaxBuilt bounds what one transmission may build when
@@ -48,6 +53,8 @@ const DefaultMaxBuilt = 256 << 20
 type Factory struct {
 	o     FactoryOptions
 	creds creds.Cache
+	keys  apikey.Cache
+	tplMu sync.Mutex // serialises template read-modify-writes
 }
 
 // NewFactory returns a Factory; zero fields of o get their defaults.
@@ -69,6 +76,7 @@ func NewFactory(o FactoryOptions) *Factory {
 		o.Logger.Error("http: cannot load AuthPlainParameters file; every login will fail",
 			"path", path, "err", err)
 	}}
+	f.keys.Log = o.Logger
 	return f
 }
 
@@ -84,11 +92,14 @@ func (f *Factory) NewSession(c *proto.ConnInfo, h proto.Host) proto.Session {
 	}
 	s.maxMsg = p.Int("max_message_size")
 	s.noChunked = p.Bool("disable_chunked")
+	s.tx.keyFile = p.String("api_keys")
 	s.log.on = p.Bool("log_requests_to_paniclog")
 	switch {
 	case p.Bool("always_deny"):
 		s.auth = authDeny
-	case p.Bool("always_allow"), !p.Bool("enable_authentication"):
+	case p.Bool("always_allow"):
+		s.auth = authOpenAllow
+	case !p.Bool("enable_authentication"):
 		s.auth = authOpen
 	default:
 		s.auth = authBasic

@@ -12,6 +12,8 @@ const (
 	rHealthz
 	rReadyz
 	rMetrics
+	rTemplates // /api/v1/templates
+	rTemplate  // /api/v1/templates/{id} and /api/v1/templates/{id}/preview
 )
 
 // routeOf maps a path (query already stripped) to its endpoint; one
@@ -35,6 +37,11 @@ func routeOf(p []byte) route {
 		return rReadyz
 	case "/metrics":
 		return rMetrics
+	case "/api/v1/templates":
+		return rTemplates
+	}
+	if len(p) > len(tplPrefix) && string(p[:len(tplPrefix)]) == tplPrefix {
+		return rTemplate
 	}
 	return rNone
 }
@@ -46,6 +53,10 @@ func (f *Factory) allows(rt route, m method) (bool, string) {
 		return m == mGET || m == mHEAD || m == mPOST, "GET, HEAD, POST"
 	case rTransmissions, rMessages:
 		return m == mPOST, "POST"
+	case rTemplates:
+		return m == mGET || m == mHEAD || m == mPOST, "GET, HEAD, POST"
+	case rTemplate:
+		return m == mGET || m == mHEAD || m == mPOST || m == mPUT || m == mDELETE, "GET, HEAD, POST, PUT, DELETE"
 	case rSummary:
 		if f.o.ResetSummary == nil {
 			return m == mGET || m == mHEAD, "GET, HEAD"
@@ -65,6 +76,8 @@ func (f *Factory) exists(rt route) bool {
 		return f.o.Summary != nil
 	case rMetrics:
 		return f.o.Metrics != nil
+	case rTemplates, rTemplate:
+		return f.o.Templates != nil
 	}
 	return true
 }
@@ -76,5 +89,6 @@ func public(rt route) bool { return rt == rHealthz || rt == rReadyz }
 // consumesBody reports whether the endpoint reads the request body; other
 // endpoints discard it.
 func consumesBody(rt route, m method) bool {
-	return m == mPOST && (rt == rInject || rt == rTransmissions || rt == rMessages)
+	return (m == mPOST || m == mPUT) &&
+		(rt == rInject || rt == rTransmissions || rt == rMessages || rt == rTemplates || rt == rTemplate)
 }

@@ -153,6 +153,9 @@ func (s *session) onHead(head, out []byte) ([]byte, proto.Action) {
 		return s.fail(out, e), proto.CloseAfterFlush
 	}
 	s.rt, s.answered = routeOf(r.path), false
+	if s.rt == rTemplates || s.rt == rTemplate {
+		s.tx.target = appendTarget(s.tx.target[:0], head) // r.path dies with this Feed
+	}
 	e, extra := s.check()
 	if e != nil {
 		// A refused body is skipped only if the client is sending it anyway
@@ -200,7 +203,11 @@ func (s *session) check() (*herr, string) {
 	if !s.f.exists(s.rt) {
 		return errNotFound, ""
 	}
-	if s.auth == authBasic && !public(s.rt) && !checkBasic(s.users, r.auth, s.cred[:]) {
+	if s.tx.keyFile != "" && s.auth != authOpenAllow && keyRoute(s.rt) {
+		if e := s.checkKey(); e != nil {
+			return e, ""
+		}
+	} else if s.auth == authBasic && !public(s.rt) && !checkBasic(s.users, r.auth, s.cred[:]) {
 		return errAuth, `WWW-Authenticate: Basic realm="sluice"` + "\r\n"
 	}
 	if ok, allow := s.f.allows(s.rt, r.method); !ok {

@@ -13,6 +13,8 @@ type txState struct {
 	scratch txScratch
 	rej     []rcptErr // recipients refused, reported with a 200
 	data    tmpl.Data
+	keyFile string // API_Keys of the connection's policy
+	target  []byte // the request target of a templates request, query included
 }
 
 // rcptErr is a refused recipient: its index and why.
