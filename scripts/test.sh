@@ -11,6 +11,7 @@ step() { printf '\n==== %s\n' "$*"; }
 
 step "dependencies"
 bash scripts/deps.sh
+bash scripts/npm-sparkpost.sh   # the sparkpost npm client for proto/http/e2e, into .cache/npm
 # External servers and clients the tests drive must be present: a missing one
 # fails its test here instead of skipping it (internal/extbin).
 export SLUICE_EXTERNAL=require
@@ -28,7 +29,7 @@ step "build"
 go build ./...
 
 # Packages whose code runs goroutines or threads get the race detector.
-race_pkgs=$(go list ./ring/... ./engine/... ./acl/... ./spool/... ./daemon/... ./metrics/... ./proto/ecstream/... ./cmd/... ./filter/... 2>/dev/null || true)
+race_pkgs=$(go list ./ring/... ./engine/... ./acl/... ./spool/... ./daemon/... ./metrics/... ./proto/ecstream/... ./cmd/... ./filter/... ./tplstore/... ./proto/http/apikey/... 2>/dev/null || true)
 other_pkgs=$(go list ./... | grep -v -x -F "$(printf '%s\n' $race_pkgs)" || true)
 
 step "go test -race (goroutine packages)"

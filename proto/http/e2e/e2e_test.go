@@ -25,6 +25,13 @@ func startEngine(t *testing.T, backend string, vals map[string]*config.Value) (*
 }
 
 func startEngineSpool(t *testing.T, backend string, vals map[string]*config.Value, sp *enginetest.Spool) (*enginetest.Spool, string) {
+	return startEngineOpts(t, backend, vals, sp, nil)
+}
+
+// startEngineOpts is startEngineSpool with a hook that adjusts the
+// factory's options (templates store, limits).
+func startEngineOpts(t *testing.T, backend string, vals map[string]*config.Value, sp *enginetest.Spool,
+	adjust func(*sluicehttp.FactoryOptions)) (*enginetest.Spool, string) {
 	e := enginetest.Start(t, backend, sp)
 	base := map[string]*config.Value{
 		"idle_time": {Kind: config.KindSeconds, Dur: 30 * time.Second},
@@ -32,13 +39,17 @@ func startEngineSpool(t *testing.T, backend string, vals map[string]*config.Valu
 	for k, v := range vals {
 		base[k] = v
 	}
-	f := sluicehttp.NewFactory(sluicehttp.FactoryOptions{Hostname: "e2e.example",
+	o := sluicehttp.FactoryOptions{Hostname: "e2e.example",
 		Summary: func() map[string]any {
 			return map[string]any{"ReceivedMessages": sp.Count()}
 		},
 		Ready:   func() (bool, string) { return true, "" },
 		Metrics: func(w io.Writer) error { _, err := io.WriteString(w, "sluice_up 1\n"); return err },
-	})
+	}
+	if adjust != nil {
+		adjust(&o)
+	}
+	f := sluicehttp.NewFactory(o)
 	spec := engine.ListenSpec{Key: "HTTP_Listener 127.0.0.1:0", Listener: "HTTP_Listener",
 		Service: "HTTP", Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true,
 		Peers:   enginetest.Peers(config.NewPolicy("HTTP_Listener", "127.0.0.1:0", base)),
