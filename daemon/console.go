@@ -67,6 +67,11 @@ func (k console) ConfigSet(path []string, v control.Value) (control.Reply, error
 	return control.Reply{Text: text}, nil
 }
 
+func (k console) ConfigCommit(cs []control.Change) (control.Reply, error) {
+	text, err := k.d.Commit(cs)
+	return control.Reply{Text: text}, err
+}
+
 func (k console) ConfigUnset(path []string) (control.Reply, error) {
 	if _, err := k.d.Unset(path); err != nil {
 		return control.Reply{}, err
@@ -140,15 +145,18 @@ func (k console) Count(service string, bits int) (control.Reply, error) {
 	groups := map[netip.Prefix]int{}
 	total := 0
 	for _, c := range k.d.eng.Conns() {
-		if !strings.EqualFold(services[strings.ToLower(c.Listener)], service) &&
-			!strings.EqualFold(c.Listener, service) {
+		if !serviceIs(c.Listener, service) {
 			continue
 		}
-		ap, err := netip.ParseAddrPort(c.Peer)
-		if err != nil {
-			continue
+		// A Unix-socket client counts as 127.0.0.1, as for Peer matching.
+		a := netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		if c.Peer != "unix" {
+			ap, err := netip.ParseAddrPort(c.Peer)
+			if err != nil {
+				continue
+			}
+			a = ap.Addr().Unmap()
 		}
-		a := ap.Addr().Unmap()
 		b := bits
 		if a.Is4() && b > 32 {
 			b = 32
@@ -225,4 +233,13 @@ func (k console) Peer(listener, listen string, ip netip.Addr) (control.Reply, er
 func (k console) Shutdown() (control.Reply, error) {
 	k.d.requestStop()
 	return control.Reply{Text: "shutting down"}, nil
+}
+
+// serviceIs matches a "count" service name against a listener type: the
+// Momentum service name (SMTP, ECStream, HTTP, Control), the listener type
+// (ESMTP_Listener) or the type without "_Listener" (esmtp), in any case.
+func serviceIs(listener, service string) bool {
+	l := strings.ToLower(listener)
+	return strings.EqualFold(services[l], service) || strings.EqualFold(listener, service) ||
+		strings.EqualFold(strings.TrimSuffix(l, "_listener"), service)
 }

@@ -38,6 +38,9 @@ func (d *Daemon) Set(path []string, value string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := liveConsoleOpen(old, c); err != nil {
+		return "", err
+	}
 	return d.switchTo(old, c, "set")
 }
 
@@ -48,6 +51,9 @@ func (d *Daemon) Unset(path []string) (string, error) {
 	old := d.cfg.Load()
 	c, err := old.Unset(path)
 	if err != nil {
+		return "", err
+	}
+	if err := liveConsoleOpen(old, c); err != nil {
 		return "", err
 	}
 	return d.switchTo(old, c, "unset")

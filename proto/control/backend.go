@@ -32,6 +32,9 @@ type Backend interface {
 	ConfigSet(path []string, v Value) (Reply, error)
 	// ConfigUnset answers "config unset <path...> [option]".
 	ConfigUnset(path []string) (Reply, error)
+	// ConfigCommit answers "config commit": it applies the queued changes
+	// of one transaction (tx.go) as one generation, or none of them.
+	ConfigCommit(changes []Change) (Reply, error)
 	// ConfigShow answers "config show" (recurse false) and "config
 	// showrecurse" (recurse true); path may be empty (global scope).
 	ConfigShow(path []string, recurse bool) (Reply, error)

@@ -26,8 +26,11 @@ const (
 	opShutdown
 	opQuit
 	opAuthLogin
-	opHandoff   // handoff.go
-	opSpoolDead // handoff.go
+	opHandoff        // handoff.go
+	opSpoolDead      // handoff.go
+	opConfigBegin    // tx.go
+	opConfigCommit   // tx.go
+	opConfigRollback // tx.go
 )
 
 // command is one parsed request. args index the lexer's tokens and stay

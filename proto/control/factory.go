@@ -88,14 +88,15 @@ const (
 // request is a backend command copied out of the engine's buffers, so it
 // can run on another goroutine.
 type request struct {
-	op     op
-	json   bool
-	args   []string
-	val    Value
-	bits   int
-	line   string // for the log
-	user   string
-	remote string
+	op      op
+	json    bool
+	args    []string
+	val     Value
+	bits    int
+	changes []Change // opConfigCommit
+	line    string   // for the log
+	user    string
+	remote  string
 }
 
 // execute runs r on the Backend and returns the framed response. It runs
@@ -135,6 +136,8 @@ func (f *Factory) call(r *request) (Reply, error) {
 		return b.ConfigUnset(r.args)
 	case opConfigShow, opConfigShowRecurse:
 		return b.ConfigShow(r.args, r.op == opConfigShowRecurse)
+	case opConfigCommit:
+		return b.ConfigCommit(r.changes)
 	case opConfigReload:
 		path := ""
 		if len(r.args) > 0 {

@@ -3,7 +3,7 @@ package control
 // config parses "config <sub> ...".
 func (p *parser) config(c *command, t []token) bool {
 	if len(t) == 0 {
-		return p.fail("'config' needs a subcommand: get, eval, set, unset, show, showrecurse or reload")
+		return p.fail("'config' needs a subcommand: get, eval, set, unset, show, showrecurse, reload, begin, commit or rollback")
 	}
 	sub, rest := t[0], t[1:]
 	switch {
@@ -35,11 +35,20 @@ func (p *parser) config(c *command, t []token) bool {
 		}
 	case p.word(sub, "set"):
 		return p.set(c, rest)
-	case p.word(sub, "begin"), p.word(sub, "commit"), p.word(sub, "rollback"),
-		p.word(sub, "replay"), p.word(sub, "locate"), p.word(sub, "writeback"):
+	case p.word(sub, "begin"), p.word(sub, "commit"), p.word(sub, "rollback"):
+		if len(rest) != 0 {
+			return p.failTok("usage: config ", sub, " (no arguments)")
+		}
+		c.op = opConfigBegin
+		if p.word(sub, "commit") {
+			c.op = opConfigCommit
+		} else if p.word(sub, "rollback") {
+			c.op = opConfigRollback
+		}
+	case p.word(sub, "replay"), p.word(sub, "locate"), p.word(sub, "writeback"):
 		return p.failTok("'config ", sub, "' is not supported by sluice: changes apply at once; edit the files and 'config reload' to persist them")
 	default:
-		return p.failTok("Unknown config subcommand ", sub, "; expected get, eval, set, unset, show, showrecurse or reload")
+		return p.failTok("Unknown config subcommand ", sub, "; expected get, eval, set, unset, show, showrecurse, reload, begin, commit or rollback")
 	}
 	c.args = rest
 	return true

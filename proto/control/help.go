@@ -21,6 +21,9 @@ config unset [scope path] [option]   remove an option (or a scope)
 config show [scope path] [option]    a scope's options and child scopes
 config showrecurse [scope path]      the whole subtree
 config reload [path]                 re-read the files; an invalid file changes nothing
+config begin                         queue the following sets and unsets of this session
+config commit                        apply the queue as one generation, or nothing
+config rollback                      drop the queue
 scope path: e.g. esmtp_listener listen :25 peer 10.0.0.0/8
 `},
 	{name: "summary", text: "summary          ingress counters (momentum-spec 11.1)\nsummary reset    clear the counters\n"},

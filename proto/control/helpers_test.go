@@ -48,6 +48,9 @@ func (b *fakeBackend) ConfigSet(p []string, v Value) (Reply, error) {
 	return b.rec("set %q %s", p, v.ConfigText())
 }
 func (b *fakeBackend) ConfigUnset(p []string) (Reply, error) { return b.rec("unset %q", p) }
+func (b *fakeBackend) ConfigCommit(cs []Change) (Reply, error) {
+	return b.rec("commit %v", cs)
+}
 func (b *fakeBackend) ConfigShow(p []string, r bool) (Reply, error) {
 	return b.rec("show %q %v", p, r)
 }

@@ -36,7 +36,8 @@ type session struct {
 	pendJSON   bool
 	pendUser   string
 	failures   int
-	discarding bool // inside an over-long line
+	discarding bool     // inside an over-long line
+	tx         []Change // tx.go: queued changes; nil = no transaction open
 }
 
 // NewSession reads the connection's policy once and decides its access.
@@ -124,7 +125,14 @@ func (s *session) exec(line, out []byte) ([]byte, proto.Action) {
 	case opPID:
 		return s.inline(out, cmd.json, `{"pid":`, s.f.pid, false), proto.Continue
 	}
+	out, handled, send := s.txExec(cmd, line, out)
+	if handled && !send {
+		return out, proto.Continue
+	}
 	r := s.request(cmd, line)
+	if cmd.op == opConfigCommit {
+		r.changes, s.tx = s.tx, nil
+	}
 	f := s.f
 	s.pending, s.pendJSON = pendBackend, cmd.json
 	s.h.Go(func() (string, error) { return f.execute(r), nil })

@@ -116,6 +116,9 @@ func (b *Backend) ConfigSet(p []string, v control.Value) (control.Reply, error) 
 	return b.rec(p, "set %v %s", p, v.ConfigText())
 }
 func (b *Backend) ConfigUnset(p []string) (control.Reply, error) { return b.rec(p, "unset %v", p) }
+func (b *Backend) ConfigCommit(cs []control.Change) (control.Reply, error) {
+	return b.rec(nil, "commit %v", cs)
+}
 func (b *Backend) ConfigShow(p []string, r bool) (control.Reply, error) {
 	return b.rec(p, "show %v %v", p, r)
 }
