@@ -105,7 +105,6 @@ func registerGlobals() {
 		optNoDef("Relay_Domains", KindArray).global().acts(),
 		opt("Log_Format", KindString, "text").global().enum("text", "json").acts().restart(),
 		optNoDef("Pidfile", KindString).global().acts().restart(),
-		optNoDef("Inbound_Throttle_Messages", KindThrottle).global(),
 		opt("RFC2821_Allow_Whitespace_In_Envelope", KindBool, "false").global().acts(),
 		opt("RFC2821_Pedantic_Address_Rules", KindBool, "true").global(),
 		opt("RFC2822_Lone_LF_In_Body", KindString, "ignore").global().enum("ignore", "pedantic", "fix").acts(),

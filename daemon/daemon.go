@@ -74,6 +74,8 @@ type Daemon struct {
 
 	done     chan struct{}
 	doneOnce sync.Once
+
+	edge *edgeState // the edge defences' state (edge.go)
 }
 
 // New loads the configuration and starts serving it.
@@ -91,6 +93,7 @@ func New(o Options) (*Daemon, error) {
 		o.Log.Warn("config", "warning", w)
 	}
 	d := &Daemon{opts: o, log: o.Log, started: time.Now(), done: make(chan struct{}), stats: newStats()}
+	d.edge = newEdge()
 	d.cfg.Store(c)
 	g := c.Global()
 	dir := firstNonEmpty(o.SpoolDir, g.String("spoolbase"), "var/spool")
@@ -134,7 +137,7 @@ func New(o Options) (*Daemon, error) {
 	}
 	backend := firstNonEmpty(o.EventLoop, g.String("event_loop_backend"), "auto")
 	d.eng, err = engine.New(engine.Options{Workers: d.workers(g), Backend: backend,
-		Log: o.Log, Spool: engine.StoreSpool(d.store), Open: d.sock.open})
+		Log: o.Log, Spool: engine.StoreSpool(d.store), Open: d.sock.open, Limiter: d.edge.limits})
 	if err != nil {
 		d.sock.close()
 		d.store.Close()

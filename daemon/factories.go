@@ -22,8 +22,8 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 	}
 	raw := map[string]proto.Factory{
 		"esmtp_listener": smtp.NewFactory(smtp.FactoryOptions{
-			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains")}),
-		"ecstream_listener": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log}),
+			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains"), Messages: d.edge.messages()}),
+		"ecstream_listener": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log, Messages: d.edge.messages()}),
 		"http_listener": httpproto.NewFactory(httpproto.FactoryOptions{
 			Hostname: host, Logger: d.log,
 			Summary:      d.summaryJSON,
@@ -31,6 +31,7 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 			Ready:        d.ready,
 			Metrics:      d.writeMetrics,
 			Templates:    d.templateStore(),
+			Messages:     d.edge.messages(),
 		}),
 		"control_listener": d.controlFactory(c),
 	}

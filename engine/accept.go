@@ -61,7 +61,17 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 		w.refuse(spec, &info, proto.RefuseSessionCap, fd)
 		return
 	}
-	c := &conn{w: w, fd: fd, l: l, ctrs: ct, info: info, caps: held}
+	gated := proxyWanted(m)
+	var hold rateHold
+	if !gated {
+		if hold, ok = w.limitConn(&info); !ok {
+			giveCaps(held)
+			ct.RefusedRate.Add(1)
+			w.refuse(spec, &info, proto.RefuseRate, fd)
+			return
+		}
+	}
+	c := &conn{w: w, fd: fd, l: l, ctrs: ct, info: info, caps: held, rate: hold}
 	c.tl.slot = -1
 	c.idle = info.Policy.Duration("idle_time")
 	w.file(c)
@@ -71,7 +81,7 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 	w.nconns.Add(1)
 	c.tlsCfg = spec.TLS
 	c.info.TLS = spec.UseSSL && spec.TLS != nil
-	if proxyWanted(m) {
+	if gated {
 		w.gate(c, spec, m) // the session starts once the PROXY header is read
 	} else {
 		c.sess = spec.Factory.NewSession(&c.info, c)

@@ -53,6 +53,8 @@ type conn struct {
 	tl         timerLink
 	ep         epollConn
 	ur         uringConn
+
+	rate rateHold // per-source concurrency slot (limits.go)
 }
 
 type pendOp struct {

@@ -9,6 +9,7 @@ type ListenCounters struct {
 	RefusedACL    atomic.Uint64
 	RefusedCap    atomic.Uint64
 	RefusedDown   atomic.Uint64 // refused because the daemon is shutting down
+	RefusedRate   atomic.Uint64 // refused by a per-source connection limit
 	Active        atomic.Int64
 	ClosedClient  atomic.Uint64
 	ClosedIdle    atomic.Uint64

@@ -14,6 +14,7 @@ import (
 
 	"sluice/acl"
 	"sluice/proto"
+	"sluice/throttle"
 )
 
 // Options are fixed for the life of an Engine.
@@ -27,6 +28,9 @@ type Options struct {
 	// daemon supplies one to add per-address locks, inherited sockets
 	// (upgrade, socket activation) and sockets bound before Apply.
 	Open func(s *ListenSpec, n int) (fds []int, bound string, err error)
+	// Limiter holds the per-source counters of the connection limits; nil =
+	// no per-source limits. It outlives reloads, like the session caps.
+	Limiter throttle.Limiter
 }
 
 // PeerTable resolves a peer address to its policy; *acl.Table satisfies it.

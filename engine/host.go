@@ -95,11 +95,8 @@ func (w *worker) onGone(c *conn) {
 
 // release gives back what the connection held: caps, counters, its slot.
 func (w *worker) release(c *conn) {
-	for _, b := range c.caps {
-		if b != nil {
-			b.give()
-		}
-	}
+	giveCaps(c.caps)
+	w.unlimit(c)
 	ct := c.ctrs
 	switch c.reason {
 	case proto.CloseClient:

@@ -122,12 +122,8 @@ func (w *worker) admit(c *conn, spec *ListenSpec) (proto.RefuseReason, bool) {
 		m = spec.Peers.Lookup(c.info.Remote.Addr().Unmap())
 		c.info.Policy = m.Policy
 	}
-	for i, b := range c.caps {
-		if b != nil {
-			b.give()
-			c.caps[i] = nil
-		}
-	}
+	giveCaps(c.caps)
+	c.caps = [2]*budget{}
 	if denied(m) {
 		c.ctrs.RefusedACL.Add(1)
 		return proto.RefuseACL, false
@@ -136,6 +132,11 @@ func (w *worker) admit(c *conn, spec *ListenSpec) (proto.RefuseReason, bool) {
 	if !ok {
 		c.ctrs.RefusedCap.Add(1)
 		return proto.RefuseSessionCap, false
+	}
+	if c.rate, ok = w.limitConn(&c.info); !ok {
+		giveCaps(held)
+		c.ctrs.RefusedRate.Add(1)
+		return proto.RefuseRate, false
 	}
 	c.caps = held
 	c.idle = c.info.Policy.Duration("idle_time")

@@ -160,7 +160,17 @@ const (
 	RefuseSessionCap RefuseReason = iota // Listener_Sessions / Service_Sessions reached
 	RefuseShutdown                       // daemon draining
 	RefuseACL                            // Always_Deny or unauthorised
+	RefuseRate                           // Inbound_Throttle_Connections / Inbound_Concurrent_Connections
 )
+
+// MessageLimiter is asked when a message starts (SMTP MAIL, an HTTP
+// injection, an ECStream message): it counts one message from the client
+// against Inbound_Throttle_Messages. Over the limit the protocol answers a
+// temporary failure (SMTP 450 4.7.1, HTTP 429 with Retry-After = retry,
+// ECStream 450). A nil MessageLimiter limits nothing.
+type MessageLimiter interface {
+	AllowMessage(c *ConnInfo, now time.Time) (ok bool, retry time.Duration)
+}
 
 // Factory creates sessions for one listener type.
 type Factory interface {

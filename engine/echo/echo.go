@@ -49,6 +49,8 @@ func (f *Factory) Refuse(c *proto.ConnInfo, why proto.RefuseReason, out []byte) 
 		return append(out, "BUSY cap\r\n"...)
 	case proto.RefuseACL:
 		return append(out, "BUSY acl\r\n"...)
+	case proto.RefuseRate:
+		return append(out, "BUSY rate\r\n"...)
 	}
 	return append(out, "BUSY shutdown\r\n"...)
 }

@@ -69,6 +69,9 @@ type FactoryOptions struct {
 	Logger *slog.Logger
 	// MaxFrame overrides DefaultMaxFrame (tests); 0 keeps the default.
 	MaxFrame int
+	// Messages counts each message against Inbound_Throttle_Messages; nil =
+	// no message-rate limit.
+	Messages proto.MessageLimiter
 }
 
 // Factory creates ECStream sessions. It is immutable and safe for
@@ -76,11 +79,12 @@ type FactoryOptions struct {
 type Factory struct {
 	log      *slog.Logger
 	maxFrame int
+	msgs     proto.MessageLimiter
 }
 
 // NewFactory returns a factory for ECStream_Listener connections.
 func NewFactory(o FactoryOptions) *Factory {
-	f := &Factory{log: o.Logger, maxFrame: o.MaxFrame}
+	f := &Factory{log: o.Logger, maxFrame: o.MaxFrame, msgs: o.Messages}
 	if f.maxFrame <= 0 || f.maxFrame > MaxFrameCeiling {
 		f.maxFrame = DefaultMaxFrame
 	}
@@ -125,6 +129,8 @@ func (f *Factory) Refuse(c *proto.ConnInfo, why proto.RefuseReason, out []byte) 
 		return wire.AppendError(out, CodeDenied, "5.7.1 access denied")
 	case proto.RefuseShutdown:
 		return wire.AppendError(out, CodeUnavailable, "4.3.2 shutting down")
+	case proto.RefuseRate:
+		return refuseRate(c, out)
 	}
 	return wire.AppendError(out, CodeUnavailable, "4.4.5 service unavailable, concurrency limit reached")
 }

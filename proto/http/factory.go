@@ -43,6 +43,9 @@ type FactoryOptions struct {
 	// Templates keeps /api/v1/templates (tplstore beside the spool). nil:
 	// the templates endpoints answer 404 and template_id finds nothing.
 	Templates TemplateStore
+	// Messages counts each injected message against
+	// Inbound_Throttle_Messages; nil = no message-rate limit.
+	Messages proto.MessageLimiter
 }
 
 // DefaultMaxBuilt bounds what one transmission may build when
@@ -120,6 +123,8 @@ func (f *Factory) Refuse(c *proto.ConnInfo, why RefuseReason, out []byte) []byte
 		msg = "service unavailable, shutting down"
 	case proto.RefuseACL:
 		code, msg, extra = 403, "forbidden", ""
+	case proto.RefuseRate:
+		code, msg, extra = 429, "too many connections from "+c.Remote.Addr().String(), refuseRateRetry(c)
 	}
 	var date [32]byte
 	return appendResponse(out, code, c.Accepted.UTC().AppendFormat(date[:0], httpDate),

@@ -39,6 +39,8 @@ func statusText(code int) string {
 		return "URI Too Long"
 	case 417:
 		return "Expectation Failed"
+	case 429:
+		return "Too Many Requests"
 	case 431:
 		return "Request Header Fields Too Large"
 	case 500:

@@ -32,6 +32,9 @@ type FactoryOptions struct {
 	// MaxMessage bounds a message when Max_Message_Size is unset.
 	// Default DefaultMaxMessage.
 	MaxMessage int64
+	// Messages counts each MAIL against Inbound_Throttle_Messages; nil =
+	// no message-rate limit.
+	Messages proto.MessageLimiter
 }
 
 // Factory creates ESMTP sessions. It is shared by every worker and safe for
@@ -119,6 +122,12 @@ func (f *Factory) Refuse(c *proto.ConnInfo, why proto.RefuseReason, out []byte) 
 		return appendReply(out, rRefuseCap, true)
 	case proto.RefuseShutdown:
 		return appendReply(out, rShutdown, enh)
+	case proto.RefuseRate:
+		host := f.o.Hostname
+		if c != nil && c.Policy != nil {
+			host = f.settingsFor(c.Policy).host
+		}
+		return appendReply(out, f.refuseRate(c, host), true)
 	}
 	return out
 }

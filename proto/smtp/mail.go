@@ -57,6 +57,9 @@ func (s *session) mail(arg []byte, out []byte) ([]byte, proto.Action) {
 	case s.set.sizeAdv && mp.size > 0 && mp.size > s.set.hardMax:
 		return s.reply(out, rTooBig), proto.Continue
 	}
+	if out, refused := s.throttled(out); refused {
+		return out, proto.Continue
+	}
 	s.tx.mail = true
 	s.ft.size = mp.size
 	s.tx.senderRelay = !p.null && domainIn(s.set.relaySenders, p.domain)
