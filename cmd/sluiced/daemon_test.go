@@ -74,7 +74,15 @@ func TestLogFormatPidfileMetricsOff(t *testing.T) {
 	conf := daemonConf(t, dir, port, fmt.Sprintf("Log_Format = json\nPidfile = %q\nMetrics_Listen = off", pidPath))
 	cmd, stderr := startDaemon(t, "-config", conf)
 	waitPort(t, port)
-	b, err := os.ReadFile(pidPath)
+	// Listens are bound before the pidfile is written: wait for it.
+	var b []byte
+	var err error
+	for i := 0; i < 200; i++ {
+		if b, err = os.ReadFile(pidPath); err == nil && len(b) > 0 {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 	if err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(cmd.Process.Pid) {
 		t.Fatalf("pidfile: %q %v, pid %d", b, err, cmd.Process.Pid)
 	}
