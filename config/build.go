@@ -67,7 +67,11 @@ func (b *builder) badScope(parent *scope, n *node) {
 		msg = fmt.Sprintf("unknown scope %q", n.name)
 		cands := []string{"Listen", "Peer"}
 		if parent.lv == lvGlobal {
-			cands = append(append([]string(nil), listenerKinds...), foreignNames...)
+			cands = nil
+			for _, k := range Kinds {
+				cands = append(cands, k.Name)
+			}
+			cands = append(cands, foreignNames...)
 		}
 		hint = suggest(n.name, cands)
 	}

@@ -40,6 +40,7 @@ type Listen struct {
 	Addr     Addr
 	Peers    []*Peer // Peers declared inside this Listen, file order
 	Enabled  bool    // effective Enable: Listen, then Listener, then default
+	Socket   Socket  // the socket to bind, from Addr and the Listen's policy
 	Src      Source
 	sc       *scope
 }
@@ -136,6 +137,11 @@ func derive(name, baseDir string, root *scope) (*Config, error) {
 	}
 	if err := errs.err(); err != nil {
 		return nil, err
+	}
+	for _, L := range c.Listeners {
+		for _, l := range L.Listens {
+			l.Socket = socketOf(l.Addr, c.ListenPolicy(l))
+		}
 	}
 	c.Warnings = append(append(warnings(root), handoffWarnings(root)...), foreignWarnings(root)...)
 	c.Generation = generations.Add(1)

@@ -10,13 +10,9 @@ import (
 type Delta struct {
 	Added   []*Listen // in new only (by listener type and canonical address)
 	Removed []*Listen // in old only
-	Changed []*Listen // in both (the new one), socket options differ
+	Changed []*Listen // in both (the new one), Socket or Enabled differ
 	Restart []string  // restart-only options that changed: "FILE:LINE option"
 }
-
-// socketOpts are the options the engine applies when it creates a socket.
-var socketOpts = []string{"enable", "listen_backlog", "file_mode", "disable_nagle_algorithm",
-	"tcp_recv_buffer_size", "tcp_send_buffer_size"}
 
 func listenKey(l *Listen) string { return l.Listener.Kind + " " + l.Addr.String() }
 
@@ -40,7 +36,7 @@ func Diff(old, new *Config) Delta {
 			switch {
 			case !ok:
 				d.Added = append(d.Added, l)
-			case socketChanged(old, o, new, l):
+			case o.Socket != l.Socket || o.Enabled != l.Enabled:
 				d.Changed = append(d.Changed, l)
 			}
 		}
@@ -56,21 +52,6 @@ func Diff(old, new *Config) Delta {
 		d.Restart = restartChanges(old.root, new.root)
 	}
 	return d
-}
-
-func socketChanged(oc *Config, o *Listen, nc *Config, n *Listen) bool {
-	if o.Addr != n.Addr {
-		return true
-	}
-	op, np := oc.ListenPolicy(o), nc.ListenPolicy(n)
-	for _, name := range socketOpts {
-		a, _ := op.Value(name)
-		b, _ := np.Value(name)
-		if (a == nil) != (b == nil) || a != nil && formatValue(a) != formatValue(b) {
-			return true
-		}
-	}
-	return false
 }
 
 // restartChanges lists restart-only options whose setting differs, by

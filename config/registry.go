@@ -21,10 +21,35 @@ const (
 	tyCSH = tyControl | tyESMTP | tyECStream | tyHTTP
 )
 
-// listenerKinds are the six listener scope types, canonical spelling, in
-// typeMask bit order.
-var listenerKinds = []string{"Control_Listener", "ESMTP_Listener", "ECStream_Listener",
-	"HTTP_Listener", "ECCluster_Listener", "msgcserver_listener"}
+// ListenerKind is one listener scope type. Kinds is the one table of them:
+// the daemon takes budget names, protocol names and which factory serves a
+// Listen from here, keyed by nothing else.
+type ListenerKind struct {
+	Name     string // canonical spelling, e.g. "ESMTP_Listener"
+	Service  string // Service_Sessions budget, as Momentum names it, e.g. "SMTP"
+	Protocol string // sluice's protocol (metrics label, factory), "" = accepted, not served
+}
+
+// Kinds are the six listener scope types, in typeMask bit order.
+var Kinds = []ListenerKind{
+	{"Control_Listener", "Control", "control"},
+	{"ESMTP_Listener", "SMTP", "esmtp"},
+	{"ECStream_Listener", "ECStream", "ecstream"},
+	{"HTTP_Listener", "HTTP", "http"},
+	{"ECCluster_Listener", "ECCluster", ""},
+	{"msgcserver_listener", "msgcserver", ""},
+}
+
+// KindOf is the entry of Kinds for a listener type in any case; the zero
+// ListenerKind when there is none.
+func KindOf(kind string) ListenerKind {
+	for _, k := range Kinds {
+		if strings.EqualFold(k.Name, kind) {
+			return k
+		}
+	}
+	return ListenerKind{}
+}
 
 // served are the listener types sluice runs a protocol for.
 const served = tyControl | tyESMTP | tyECStream | tyHTTP
@@ -33,22 +58,15 @@ const served = tyControl | tyESMTP | tyECStream | tyHTTP
 const peerTypes = tyCSH
 
 func kindMask(kind string) typeMask {
-	for i, k := range listenerKinds {
-		if strings.EqualFold(k, kind) {
+	for i, k := range Kinds {
+		if strings.EqualFold(k.Name, kind) {
 			return 1 << i
 		}
 	}
 	return 0
 }
 
-func canonicalKind(kind string) string {
-	for _, k := range listenerKinds {
-		if strings.EqualFold(k, kind) {
-			return k
-		}
-	}
-	return ""
-}
+func canonicalKind(kind string) string { return KindOf(kind).Name }
 
 // optDef describes one option: its type, default, where it is valid, and
 // whether sluice acts on it and can apply a change without a restart.
@@ -158,9 +176,9 @@ func (o *optDef) whereValid(t typeMask) string {
 	}
 	if len(w) == 0 {
 		var ks []string
-		for i, k := range listenerKinds {
+		for i, k := range Kinds {
 			if o.Types&(1<<i) != 0 {
-				ks = append(ks, k)
+				ks = append(ks, k.Name)
 			}
 		}
 		if len(ks) == 0 {

@@ -10,7 +10,7 @@ import (
 
 var typeOpts = sync.OnceValue(func() map[typeMask][]*optDef {
 	m := map[typeMask][]*optDef{0: globalOpts()}
-	for i := range listenerKinds {
+	for i := range Kinds {
 		m[1<<i] = optsFor(1 << i)
 	}
 	return m

@@ -240,6 +240,6 @@ func (k console) Shutdown() (control.Reply, error) {
 // (ESMTP_Listener) or the type without "_Listener" (esmtp), in any case.
 func serviceIs(listener, service string) bool {
 	l := strings.ToLower(listener)
-	return strings.EqualFold(services[l], service) || strings.EqualFold(listener, service) ||
+	return strings.EqualFold(config.KindOf(listener).Service, service) || strings.EqualFold(listener, service) ||
 		strings.EqualFold(strings.TrimSuffix(l, "_listener"), service)
 }

@@ -11,9 +11,9 @@ import (
 	"sluice/proto/smtp"
 )
 
-// factories builds the protocol factories of one generation, keyed by the
-// lower-cased listener type. ECCluster_Listener and msgcserver_listener have
-// none yet: their configuration is accepted and validated, not served.
+// factories builds the protocol factories of one generation, keyed by
+// protocol name (config.Kinds). ECCluster_Listener and msgcserver_listener
+// have none yet: their configuration is accepted and validated, not served.
 func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 	g := c.Global()
 	host := g.String("hostname")
@@ -21,10 +21,10 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 		host, _ = os.Hostname()
 	}
 	raw := map[string]proto.Factory{
-		"esmtp_listener": smtp.NewFactory(smtp.FactoryOptions{
+		"esmtp": smtp.NewFactory(smtp.FactoryOptions{
 			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains"), Messages: d.edge.messages()}),
-		"ecstream_listener": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log, Messages: d.edge.messages()}),
-		"http_listener": httpproto.NewFactory(httpproto.FactoryOptions{
+		"ecstream": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log, Messages: d.edge.messages()}),
+		"http": httpproto.NewFactory(httpproto.FactoryOptions{
 			Hostname: host, Logger: d.log,
 			Summary:      d.summaryJSON,
 			ResetSummary: d.resetSummary,
@@ -33,17 +33,17 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 			Templates:    d.templateStore(),
 			Messages:     d.edge.messages(),
 		}),
-		"control_listener": d.controlFactory(c),
+		"control": d.controlFactory(c),
 	}
 	// Every factory counts into its protocol's statistics and writes the
 	// reception and reject logs; SMTP replies are counted by class.
 	out := make(map[string]proto.Factory, len(raw))
-	for kind, f := range raw {
+	for name, f := range raw {
 		o := metrics.Options{Log: d.log}
-		if kind == "esmtp_listener" {
+		if name == "esmtp" {
 			o.Replies = metrics.LineReplies
 		}
-		out[kind] = metrics.Instrument(f, d.protos[protocols[kind]], o)
+		out[name] = metrics.Instrument(f, d.protos[name], o)
 	}
 	return out
 }

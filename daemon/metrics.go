@@ -6,23 +6,19 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 
+	"sluice/config"
 	"sluice/metrics"
 	"sluice/metrics/stat"
 )
 
-// protocols are the names the metrics use per listener type; their
-// counters live as long as the daemon, across reloads.
-var protocols = map[string]string{
-	"esmtp_listener":    "esmtp",
-	"http_listener":     "http",
-	"ecstream_listener": "ecstream",
-	"control_listener":  "control",
-}
-
+// initProtoStats makes the counters of every protocol sluice serves; they
+// live as long as the daemon, across reloads.
 func (d *Daemon) initProtoStats(workers int) {
-	d.protos = make(map[string]*stat.Proto, len(protocols))
-	for _, name := range protocols {
-		d.protos[name] = stat.NewProto(workers)
+	d.protos = make(map[string]*stat.Proto, len(config.Kinds))
+	for _, k := range config.Kinds {
+		if k.Protocol != "" {
+			d.protos[k.Protocol] = stat.NewProto(workers)
+		}
 	}
 }
 

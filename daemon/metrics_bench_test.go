@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sluice/config"
 	"sluice/engine"
 	"sluice/engine/echo"
 	"sluice/metrics"
@@ -108,7 +109,7 @@ func startEcho(b *testing.B, backend string, instrumented bool) (*engine.Engine,
 		f = metrics.Instrument(f, p, metrics.Options{Replies: metrics.LineReplies})
 	}
 	err = e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{{Key: "echo",
-		Listener: "Echo_Listener", Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true, Factory: f}}})
+		Listener: "Echo_Listener", Socket: config.Socket{Network: "tcp", Address: "127.0.0.1:0", NoDelay: true}, Enabled: true, Factory: f}}})
 	if err != nil {
 		b.Fatal(err)
 	}

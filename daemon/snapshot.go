@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"sluice/config"
 	"sluice/engine"
 	"sluice/metrics"
 	"sluice/metrics/stat"
@@ -26,8 +27,10 @@ func (d *Daemon) Snapshot() metrics.Snapshot {
 		Workers: loopStats(ws),
 		Spool:   spoolStat(d.store.Stats()),
 	}
-	for _, n := range []string{"esmtp", "http", "ecstream", "control"} {
-		s.Protocols = append(s.Protocols, metrics.ProtocolStatOf(n, d.protos[n]))
+	for _, k := range config.Kinds {
+		if p := d.protos[k.Protocol]; p != nil {
+			s.Protocols = append(s.Protocols, metrics.ProtocolStatOf(k.Protocol, p))
+		}
 	}
 	return s
 }

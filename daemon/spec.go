@@ -3,25 +3,11 @@ package daemon
 import (
 	"crypto/tls"
 	"fmt"
-	"net/netip"
-	"os"
-	"strings"
 
 	"sluice/config"
 	"sluice/engine"
 	"sluice/proto"
 )
-
-// services maps a listener type to its Service_Sessions budget name, as
-// Momentum names them.
-var services = map[string]string{
-	"esmtp_listener":      "SMTP",
-	"ecstream_listener":   "ECStream",
-	"http_listener":       "HTTP",
-	"control_listener":    "Control",
-	"eccluster_listener":  "ECCluster",
-	"msgcserver_listener": "msgcserver",
-}
 
 // buildSpec turns a generation into the engine's spec: one ListenSpec per
 // Listen of every listener type sluice serves, each with its own ACL table
@@ -30,8 +16,8 @@ func (d *Daemon) buildSpec(c *config.Config) (*engine.Spec, error) {
 	facs := d.factories(c)
 	spec := &engine.Spec{Generation: c.Generation}
 	for _, L := range c.Listeners {
-		kind := strings.ToLower(L.Kind)
-		fac, ok := facs[kind]
+		kind := config.KindOf(L.Kind)
+		fac, ok := facs[kind.Protocol]
 		if !ok {
 			if len(L.Listens) > 0 {
 				d.log.Warn("listener type is accepted but not served yet; its Listens are not bound",
@@ -44,7 +30,7 @@ func (d *Daemon) buildSpec(c *config.Config) (*engine.Spec, error) {
 			if err != nil {
 				return nil, err
 			}
-			ls.Service = services[kind]
+			ls.Service = kind.Service
 			spec.Listens = append(spec.Listens, ls)
 		}
 	}
@@ -64,15 +50,8 @@ func listenSpec(c *config.Config, l *config.Listen, fac proto.Factory) (engine.L
 	return engine.ListenSpec{
 		Key:      ListenKey(l),
 		Listener: l.Listener.Kind,
-		Network:  l.Addr.Network,
-		Address:  socketAddress(l.Addr),
-		V6Only:   l.Addr.V6Only,
+		Socket:   l.Socket,
 		Enabled:  l.Enabled,
-		Backlog:  int(p.Int("listen_backlog")),
-		FileMode: os.FileMode(p.Int("file_mode")),
-		NoDelay:  p.Bool("disable_nagle_algorithm"),
-		RecvBuf:  int(p.Int("tcp_recv_buffer_size")),
-		SendBuf:  int(p.Int("tcp_send_buffer_size")),
 		Peers:    tbl,
 		Factory:  fac,
 		TLS:      tlsConf,
@@ -105,21 +84,5 @@ func listenTLS(p *config.Policy, fac proto.Factory) (*tls.Config, error) {
 // ListenKey names a Listen across generations: its listener type and its
 // canonical address, so any spelling of the same socket is the same Listen.
 func ListenKey(l *config.Listen) string { return l.Listener.Kind + " " + l.Addr.String() }
-
-// socketAddress is the address the engine binds: an explicit IP for the
-// wildcards, so "*:25" binds 0.0.0.0:25 and "[*]:25" binds [::]:25.
-func socketAddress(a config.Addr) string {
-	if a.Network == "unix" {
-		return a.Path
-	}
-	ip := a.IP
-	if !ip.IsValid() {
-		ip = netip.IPv4Unspecified()
-		if a.V6Only {
-			ip = netip.IPv6Unspecified()
-		}
-	}
-	return netip.AddrPortFrom(ip, a.Port).String()
-}
 
 func (d *Daemon) apply0(spec *engine.Spec) error { return d.eng.Apply(spec) }

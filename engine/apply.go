@@ -118,11 +118,7 @@ func (e *Engine) Apply(s *Spec) error {
 }
 
 // sameSocket reports whether two specs describe the same bound socket.
-func sameSocket(a, b *ListenSpec) bool {
-	return a.Network == b.Network && a.Address == b.Address && a.V6Only == b.V6Only &&
-		a.Backlog == b.Backlog && a.FileMode == b.FileMode && a.NoDelay == b.NoDelay &&
-		a.RecvBuf == b.RecvBuf && a.SendBuf == b.SendBuf
-}
+func sameSocket(a, b *ListenSpec) bool { return a.Socket == b.Socket }
 
 // bind opens l's sockets and hands them to the workers. EADDRINUSE is
 // retried briefly: a socket closed by this very Apply may still be held by a

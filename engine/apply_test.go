@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"sluice/config"
 	"sluice/engine/echo"
 	"sluice/internal/testport"
 )
 
 func unixSpec(key, path string, mode os.FileMode, f *echo.Factory) ListenSpec {
-	return ListenSpec{Key: key, Listener: "Control_Listener", Service: "CONTROL", Network: "unix",
-		Address: path, Enabled: true, FileMode: mode, Factory: f}
+	return ListenSpec{Socket: config.Socket{Network: "unix", Address: path, FileMode: mode}, Key: key, Listener: "Control_Listener", Service: "CONTROL", Enabled: true, Factory: f}
 }
 
 func ping(t *testing.T, network, addr string) {

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"sluice/acl"
+	"sluice/config"
 	"sluice/proto"
 	"sluice/throttle"
 )
@@ -44,19 +44,14 @@ type ListenSpec struct {
 	Key      string // identity across Apply, e.g. "ESMTP_Listener 127.0.0.1:2525"
 	Listener string // canonical listener type, e.g. "ESMTP_Listener"
 	Service  string // Service_Sessions budget name, e.g. "SMTP"
-	Network  string // "tcp" or "unix"
-	Address  string // "127.0.0.1:2525", "0.0.0.0:25", "[::]:25", "/abs/path.sock"
-	V6Only   bool
-	Enabled  bool
-	Backlog  int         // 0 = OS maximum
-	FileMode os.FileMode // unix only; 0 = leave the umask's choice
-	NoDelay  bool
-	RecvBuf  int // 0 = OS default
-	SendBuf  int // 0 = OS default
-	Peers    PeerTable
-	Factory  proto.Factory
-	TLS      *tls.Config // for StartTLS and UseSSL; nil = no TLS on this Listen
-	UseSSL   bool        // implicit TLS from the first byte (Use_SSL); needs TLS
+	// Socket is the socket to bind (config computes it per Listen): two
+	// specs with equal Sockets share one bound socket across generations.
+	config.Socket
+	Enabled bool
+	Peers   PeerTable
+	Factory proto.Factory
+	TLS     *tls.Config // for StartTLS and UseSSL; nil = no TLS on this Listen
+	UseSSL  bool        // implicit TLS from the first byte (Use_SSL); needs TLS
 }
 
 // Spec is the full set of Listens of one config generation.

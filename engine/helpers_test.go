@@ -63,8 +63,7 @@ func policy(vals map[string]*config.Value) PeerTable {
 }
 
 func tcpSpec(key, addr string, f *echo.Factory) ListenSpec {
-	return ListenSpec{Key: key, Listener: "Echo_Listener", Service: "ECHO", Network: "tcp",
-		Address: addr, Enabled: true, NoDelay: true, Factory: f}
+	return ListenSpec{Socket: config.Socket{Network: "tcp", Address: addr, NoDelay: true}, Key: key, Listener: "Echo_Listener", Service: "ECHO", Enabled: true, Factory: f}
 }
 
 func apply(t testing.TB, e *Engine, gen uint64, ls ...ListenSpec) {

@@ -60,8 +60,8 @@ func sluice(t *testing.T, backend string, vals map[string]*config.Value) (string
 	}
 	f := smtpl.NewFactory(smtpl.FactoryOptions{Hostname: "mx.local.test", Logger: log})
 	if err := e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{{Key: "smtp",
-		Listener: "ESMTP_Listener", Service: "SMTP", Network: "tcp", Address: "127.0.0.1:0",
-		Enabled: true, NoDelay: true, Peers: enginetest.Peers(p), Factory: f}}}); err != nil {
+		Listener: "ESMTP_Listener", Service: "SMTP", Socket: config.Socket{Network: "tcp", Address: "127.0.0.1:0", NoDelay: true},
+		Enabled: true, Peers: enginetest.Peers(p), Factory: f}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range e.Listeners() {

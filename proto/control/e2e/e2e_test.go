@@ -29,9 +29,9 @@ func start(t *testing.T, backend string, b control.Backend, vals map[string]*con
 	tcpPol := config.NewPolicy("Control_Listener", "127.0.0.1:0", vals)
 	spec := &engine.Spec{Generation: 1, Listens: []engine.ListenSpec{
 		{Key: "Control_Listener " + sock, Listener: "Control_Listener", Service: "Control",
-			Network: "unix", Address: sock, Enabled: true, FileMode: 0o600, Factory: f},
+			Socket: config.Socket{Network: "unix", Address: sock, FileMode: 0o600}, Enabled: true, Factory: f},
 		{Key: "Control_Listener 127.0.0.1:0", Listener: "Control_Listener", Service: "Control",
-			Network: "tcp", Address: "127.0.0.1:0", Enabled: true,
+			Socket: config.Socket{Network: "tcp", Address: "127.0.0.1:0"}, Enabled: true,
 			Peers: enginetest.Peers(tcpPol), Factory: f},
 	}}
 	if err := e.Apply(spec); err != nil {

@@ -28,8 +28,8 @@ func startEngine(t *testing.T, backend string) (*engine.Engine, *enginetest.Spoo
 		"ecstream_max_batch_size": {Kind: config.KindInt, Int: 10000},
 		"ecstream_idle_time":      {Kind: config.KindSeconds, Dur: 300 * time.Second},
 	})
-	spec := engine.ListenSpec{Key: "ECStream_Listener 127.0.0.1:0", Listener: "ECStream_Listener",
-		Service: "ECSTREAM", Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true,
+	spec := engine.ListenSpec{Socket: config.Socket{Network: "tcp", Address: "127.0.0.1:0", NoDelay: true}, Key: "ECStream_Listener 127.0.0.1:0", Listener: "ECStream_Listener",
+		Service: "ECSTREAM", Enabled: true,
 		Peers: enginetest.Peers(p), Factory: ecstream.NewFactory(ecstream.FactoryOptions{})}
 	if err := e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{spec}}); err != nil {
 		t.Fatal(err)
@@ -125,8 +125,7 @@ func BenchmarkEndToEnd100x1KiB(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer e.Shutdown(context.Background())
-	spec := engine.ListenSpec{Key: "ecs", Listener: "ECStream_Listener", Service: "ECSTREAM",
-		Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true,
+	spec := engine.ListenSpec{Socket: config.Socket{Network: "tcp", Address: "127.0.0.1:0", NoDelay: true}, Key: "ecs", Listener: "ECStream_Listener", Service: "ECSTREAM", Enabled: true,
 		Factory: ecstream.NewFactory(ecstream.FactoryOptions{})}
 	if err := e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{spec}}); err != nil {
 		b.Fatal(err)

@@ -50,8 +50,8 @@ func startEngineOpts(t *testing.T, backend string, vals map[string]*config.Value
 		adjust(&o)
 	}
 	f := sluicehttp.NewFactory(o)
-	spec := engine.ListenSpec{Key: "HTTP_Listener 127.0.0.1:0", Listener: "HTTP_Listener",
-		Service: "HTTP", Network: "tcp", Address: "127.0.0.1:0", Enabled: true, NoDelay: true,
+	spec := engine.ListenSpec{Socket: config.Socket{Network: "tcp", Address: "127.0.0.1:0", NoDelay: true}, Key: "HTTP_Listener 127.0.0.1:0", Listener: "HTTP_Listener",
+		Service: "HTTP", Enabled: true,
 		Peers:   enginetest.Peers(config.NewPolicy("HTTP_Listener", "127.0.0.1:0", base)),
 		Factory: f}
 	if err := e.Apply(&engine.Spec{Generation: 1, Listens: []engine.ListenSpec{spec}}); err != nil {

@@ -54,8 +54,7 @@ func endToEnd(t *testing.T, backend string) {
 	peers := enginetest.Peers(p)
 	sock := filepath.Join(dir, "smtp.sock")
 	spec := func(key, network, addr string) engine.ListenSpec {
-		return engine.ListenSpec{Key: key, Listener: "ESMTP_Listener", Service: "SMTP", Network: network,
-			Address: addr, Enabled: true, NoDelay: true, Peers: peers, Factory: f}
+		return engine.ListenSpec{Socket: config.Socket{Network: network, Address: addr, NoDelay: true}, Key: key, Listener: "ESMTP_Listener", Service: "SMTP", Enabled: true, Peers: peers, Factory: f}
 	}
 	v6 := spec("v6", "tcp", "[::1]:0")
 	v6.V6Only = true
