@@ -10,5 +10,9 @@ func init() {
 		// CRLF, or kept (then RFC2822_Lone_LF_* decide, as in Momentum).
 		opt("Bare_Newline_Policy", KindString, "normalize").both(tyESMTP).global().
 			enum("reject", "normalize", "allow").acts(),
+		// Postfix's smtpd_min_data_rate (3.7, 500 bytes/s): inside message
+		// content the idle clock is extended by bytes / rate, never beyond
+		// Idle_Time (engine/rate.go). 0: every byte restarts Idle_Time.
+		opt("Min_Data_Rate", KindInt, "500").in(tyESMTP|tyHTTP|tyECStream).peer(tyESMTP|tyHTTP).acts(),
 	)
 }

@@ -74,6 +74,7 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 	c := &conn{w: w, fd: fd, l: l, ctrs: ct, info: info, caps: held, rate: hold}
 	c.tl.slot = -1
 	c.idle = info.Policy.Duration("idle_time")
+	c.minRate = info.Policy.Int("min_data_rate")
 	w.file(c)
 	ct.Accepted.Add(1)
 	ct.Active.Add(1)

@@ -31,6 +31,7 @@ type conn struct {
 	info       proto.ConnInfo
 	sess       proto.Session
 	idle       time.Duration // policy Idle_Time, used when the session names no timeout
+	minRate    int64         // Min_Data_Rate, bytes/s inside message content; 0 none (rate.go)
 	caps       [2]*budget
 	in         []byte // input the session has not consumed yet
 	out        []byte // output; out[sendOff:] is unsent
@@ -120,6 +121,7 @@ func (w *worker) feed(c *conn, buf []byte) int {
 			end = total + feedChunk
 		}
 		before := len(c.out)
+		content := c.inContent()
 		n, out, a := c.sess.Feed(buf[total:end], c.out)
 		c.out = out
 		if n < 0 || n > end-total {
@@ -127,7 +129,7 @@ func (w *worker) feed(c *conn, buf []byte) int {
 			return total
 		}
 		total += n
-		if !w.act(c, a, n > 0 || len(out) != before) {
+		if !w.act(c, a, w.credit(c, n, len(out) != before, content)) {
 			break
 		}
 		if n == 0 {

@@ -21,6 +21,9 @@ func (w *worker) onSent(c *conn, n int, err error) {
 	}
 	c.ctrs.BytesOut.Add(uint64(n))
 	c.sendOff += n
+	if n > 0 {
+		w.touch(c) // output progress: the peer is reading (rate.go)
+	}
 	switch {
 	case c.sendOff == len(c.out):
 		c.out, c.sendOff = c.out[:0], 0

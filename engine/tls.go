@@ -95,7 +95,8 @@ type tlsRun struct {
 	in, out []byte
 	buf     []byte
 	a       proto.Action
-	starved bool // the session wants more input than in holds
+	starved bool  // the session wants more input than in holds
+	due     int64 // idle deadline (unix ns), moved as in rate.go
 }
 
 func (w *worker) serveTLS(c *conn, pre []byte, implicit bool) {
@@ -139,6 +140,7 @@ func (r *tlsRun) run(implicit bool) proto.CloseReason {
 	if implicit {
 		r.out, r.a = r.c.sess.Start(r.out)
 	}
+	r.due = time.Now().Add(r.idle()).UnixNano()
 	for {
 		if len(r.out) > 0 {
 			r.t.nc.SetWriteDeadline(time.Now().Add(r.idle()))
@@ -146,6 +148,7 @@ func (r *tlsRun) run(implicit bool) proto.CloseReason {
 				return ioReason(err)
 			}
 			r.out = r.out[:0]
+			r.due = time.Now().Add(r.idle()).UnixNano() // output progress
 		}
 		switch r.a {
 		case proto.CloseAfterFlush, proto.Close, proto.StartTLS:
@@ -157,7 +160,9 @@ func (r *tlsRun) run(implicit bool) proto.CloseReason {
 				return proto.CloseShutdown
 			}
 		case len(r.in) > 0 && !r.starved:
+			content := r.c.inContent()
 			n, out, a := r.c.sess.Feed(r.in, r.out)
+			r.progress(n, len(out) != len(r.out), content)
 			r.out, r.a = out, a
 			r.in = r.in[:copy(r.in, r.in[n:])]
 			r.starved = n == 0
@@ -165,7 +170,7 @@ func (r *tlsRun) run(implicit bool) proto.CloseReason {
 				return proto.CloseError
 			}
 		default:
-			r.t.nc.SetReadDeadline(time.Now().Add(r.idle()))
+			r.t.nc.SetReadDeadline(time.Unix(0, r.due))
 			n, err := r.tc.Read(r.buf)
 			r.in = append(r.in, r.buf[:n]...)
 			r.starved = r.starved && n == 0
@@ -173,6 +178,19 @@ func (r *tlsRun) run(implicit bool) proto.CloseReason {
 				return ioReason(err)
 			}
 		}
+	}
+}
+
+// progress moves the idle deadline after a Feed, as worker.credit does on
+// the event loop: only consumed input or output counts, and content bytes
+// earn n / Min_Data_Rate seconds.
+func (r *tlsRun) progress(n int, made, content bool) {
+	now, idle := time.Now().UnixNano(), int64(r.idle())
+	switch {
+	case made || (n > 0 && !content):
+		r.due = now + idle
+	case n > 0:
+		r.due = creditDeadline(now, r.due, idle, n, r.c.minRate)
 	}
 }
 

@@ -211,3 +211,6 @@ func (s *session) release() {
 		s.env = nil
 	}
 }
+
+// InContent implements proto.ContentReceiver: the payload of a Batch frame.
+func (s *session) InContent() bool { return s.st == stBody }

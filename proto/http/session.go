@@ -273,3 +273,6 @@ func (s *session) release() {
 	clear(s.rcpts)
 	s.rcpts = s.rcpts[:0]
 }
+
+// InContent implements proto.ContentReceiver: a request body.
+func (s *session) InContent() bool { return s.st == stBody }

@@ -187,3 +187,6 @@ func (s *session) closeWith(out []byte, r reply) ([]byte, proto.Action) {
 	s.st = stDone
 	return appendReply(out, r, s.set.enhanced), proto.CloseAfterFlush
 }
+
+// InContent implements proto.ContentReceiver: DATA body or BDAT chunk octets.
+func (s *session) InContent() bool { return s.st == stData || s.st == stBDAT }
