@@ -121,6 +121,13 @@ func newTarget(t *config.Target, host string) (handoff.Target, error) {
 			return nil, err
 		}
 		return handoff.NewMaildir(dir)
+	case "smtp", "lmtp":
+		helo := t.HeloName
+		if helo == "" {
+			helo = host
+		}
+		return handoff.NewSMTP(handoff.SMTPOptions{LMTP: t.Scheme == "lmtp", Network: t.Network, Addr: t.Addr,
+			HeloName: helo, TLS: t.TLS, TLSVerify: t.TLSVerify, Timeout: t.Timeout, MaxIdle: t.Connections}), nil
 	}
 	return nil, fmt.Errorf("scheme %s is not supported by this build", t.Scheme)
 }

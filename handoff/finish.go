@@ -20,8 +20,10 @@ func (d *Dispatcher) finish(r result) {
 	}
 	now := time.Now()
 	if r.err != nil {
-		r.t.fails++
-		r.t.downUntil = now.Add(min(time.Second<<min(r.t.fails-1, 6), time.Minute))
+		if !r.t.down(now) { // failures of one outage, reported together, count once
+			r.t.fails++
+			r.t.downUntil = now.Add(min(time.Second<<min(r.t.fails-1, 6), time.Minute))
+		}
 		d.log.Warn("handoff: deferred", "id", id.String(), "target", r.t.spec.Name, "err", r.err.Error(),
 			"retry_in_target", time.Until(r.t.downUntil).Round(time.Millisecond).String())
 		if r.rec == nil { // not even read: try again soon, not as a failed attempt

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +13,12 @@ import (
 	"sluice/spool"
 )
 
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 // testSpool opens a spool with two writers: 0 for the test's messages,
 // 1 for the dispatcher's DSNs (through a Committer).
@@ -112,5 +118,5 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func msg(i int) string {
-	return fmt.Sprintf("Subject: test %d\r\nMessage-ID: <%d@test>\r\n\r\nbody %d\r\n", i, i, i)
+	return fmt.Sprintf("From: <sender@local.test>\r\nDate: Sat, 28 Nov 2026 00:00:00 +0000\r\nSubject: test %d\r\nMessage-ID: <%d@test>\r\n\r\nbody %d\r\n", i, i, i)
 }

@@ -1,0 +1,147 @@
+package handoff
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sluice/internal/extbin"
+	"sluice/internal/testport"
+)
+
+// postfix is a private Postfix instance (its own config, queue and log
+// under a temporary directory) accepting mail for local.test on a loopback
+// port and keeping it in its queue (defer_transports), as a downstream MTA
+// with its queue on disk. Recipients listed in access get its reply.
+type postfix struct {
+	conf, dir, addr string
+}
+
+func startPostfix(t *testing.T, access string) *postfix {
+	t.Helper()
+	bin := extbin.Need(t, "postfix", "postfix")
+	dir := worldDir(t)
+	pf := &postfix{conf: filepath.Join(dir, "conf"), dir: dir, addr: fmt.Sprintf("127.0.0.1:%d", testport.Free(t))}
+	os.MkdirAll(pf.conf, 0o755)
+	os.MkdirAll(filepath.Join(dir, "queue"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "data"), 0o700)
+	exec.Command("chown", "postfix", filepath.Join(dir, "data")).Run()
+	cert, key := "/etc/ssl/certs/ssl-cert-snakeoil.pem", "/etc/ssl/private/ssl-cert-snakeoil.key"
+	tls := "smtpd_tls_security_level = none"
+	if _, err := os.Stat(key); err == nil {
+		tls = fmt.Sprintf("smtpd_tls_security_level = may\nsmtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\nsmtpd_tls_loglevel = 1", cert, key)
+	}
+	main := fmt.Sprintf(`compatibility_level = 3.6
+queue_directory = %[1]s/queue
+data_directory = %[1]s/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+myhostname = pf.local.test
+mydestination =
+alias_maps =
+alias_database =
+local_recipient_maps =
+relay_domains = local.test
+mynetworks = 127.0.0.0/8
+smtpd_recipient_restrictions = check_recipient_access texthash:%[2]s/access, permit_mynetworks, reject
+defer_transports = smtp relay
+maillog_file = %[1]s/pf.log
+maillog_file_prefixes = %[1]s
+smtpd_client_connection_count_limit = 0
+%[3]s
+`, dir, pf.conf, tls)
+	master := fmt.Sprintf(`%s inet n - n - - smtpd
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+`, pf.addr)
+	for name, text := range map[string]string{"main.cf": main, "master.cf": master, "access": access + "\n"} {
+		if err := os.WriteFile(filepath.Join(pf.conf, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"-c", pf.conf, "set-permissions"}, {"-c", pf.conf, "start"}} {
+		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+			t.Fatalf("postfix %v: %v\n%s", args, err, out)
+		}
+	}
+	t.Cleanup(func() {
+		exec.Command(bin, "-c", pf.conf, "stop").Run()
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "pf.log"))
+			t.Logf("postfix log (tail):\n%s", tail(string(b), 3000))
+		}
+	})
+	waitPort(t, "tcp", pf.addr)
+	return pf
+}
+
+func tail(s string, n int) string { return s[max(0, len(s)-n):] }
+
+// queued returns the ids of the messages in Postfix's queue.
+func (pf *postfix) queued(t *testing.T) []string {
+	t.Helper()
+	var ids []string
+	for _, q := range []string{"incoming", "active", "deferred"} {
+		filepath.WalkDir(filepath.Join(pf.dir, "queue", q), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				ids = append(ids, d.Name())
+			}
+			return nil
+		})
+	}
+	return ids
+}
+
+// message is one queued message as postcat prints it (header and body).
+func (pf *postfix) message(t *testing.T, id string) string {
+	t.Helper()
+	out, err := exec.Command("postcat", "-c", pf.conf, "-bh", "-q", id).Output()
+	if err != nil {
+		t.Fatalf("postcat %s: %v", id, err)
+	}
+	return string(out)
+}
+
+func (pf *postfix) log() string {
+	b, _ := os.ReadFile(filepath.Join(pf.dir, "pf.log"))
+	return string(b)
+}
+
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// contains reports whether text holds body with LF line ends (postcat
+// prints records as lines).
+func containsLF(text, body string) bool {
+	return strings.Contains(text, strings.ReplaceAll(body, "\r\n", "\n"))
+}
