@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sluice/proto/smtp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,7 +76,8 @@ type Daemon struct {
 	done     chan struct{}
 	doneOnce sync.Once
 
-	edge *edgeState // the edge defences' state (edge.go)
+	edge *edgeState         // the edge defences' state (edge.go)
+	flt  smtp.FilterClients // policy and milter clients for the daemon's life (filters.go)
 }
 
 // New loads the configuration and starts serving it.

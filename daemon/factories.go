@@ -22,7 +22,7 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 	}
 	raw := map[string]proto.Factory{
 		"esmtp": smtp.NewFactory(smtp.FactoryOptions{
-			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains"), Messages: d.edge.messages()}),
+			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains"), Messages: d.edge.messages(), Filters: &d.flt}),
 		"ecstream": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log, Messages: d.edge.messages()}),
 		"http": httpproto.NewFactory(httpproto.FactoryOptions{
 			Hostname: host, Logger: d.log,

@@ -25,6 +25,7 @@ func (d *Daemon) initProtoStats(workers int) {
 // startMetrics serves /metrics on addr, apart from the ingress path.
 func (d *Daemon) startMetrics(addr string) error {
 	d.reg = metrics.New(d)
+	d.reg.MustRegister(filterCollector{&d.flt})
 	if addr == "off" {
 		return nil
 	}

@@ -35,17 +35,20 @@ type FactoryOptions struct {
 	// Messages counts each MAIL against Inbound_Throttle_Messages; nil =
 	// no message-rate limit.
 	Messages proto.MessageLimiter
+	// Filters shares policy and milter clients (their connection pools and
+	// statistics) across factories; nil = this factory keeps its own.
+	Filters *FilterClients
 }
 
 // Factory creates ESMTP sessions. It is shared by every worker and safe for
 // concurrent use: its caches are guarded by a mutex or are sync.Maps.
 type Factory struct {
-	o       FactoryOptions
-	setMap  sync.Map // *config.Policy -> *settings
-	setN    atomic.Int64
-	creds   creds.Cache
-	tlsConf tlsCache
-	filters filterClients
+	o          FactoryOptions
+	setMap     sync.Map // *config.Policy -> *settings
+	setN       atomic.Int64
+	creds      creds.Cache
+	tlsConf    tlsCache
+	ownFilters FilterClients // when FactoryOptions.Filters is nil
 }
 
 // maxCachedPolicies bounds the settings cache; reloads create new policies,

@@ -25,16 +25,19 @@ type filterSettings struct {
 // worker before the spool gets it.
 func (fs *filterSettings) message() bool { return fs.policyEOM || len(fs.milters) > 0 }
 
-// filterClients shares one client (and so one connection pool) between
-// every policy that names the same service with the same settings.
-type filterClients struct {
+// FilterClients shares one client (and so one connection pool) between
+// every policy, and every configuration generation, that names the same
+// service with the same settings. The zero value is ready; it is safe for
+// concurrent use. The daemon keeps one for its life (FactoryOptions.Filters)
+// so that a reload keeps the pools and the metrics.
+type FilterClients struct {
 	mu       sync.Mutex
 	policies map[string]*pdel.Client
 	milters  map[string]*milter.Client
 }
 
 // milterClient returns the shared client for o.
-func (fc *filterClients) milterClient(o milter.Options) (*milter.Client, error) {
+func (fc *FilterClients) milterClient(o milter.Options) (*milter.Client, error) {
 	key := fmt.Sprintf("%+v", o)
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
@@ -52,19 +55,19 @@ func (fc *filterClients) milterClient(o milter.Options) (*milter.Client, error) 
 	return c, nil
 }
 
-// MilterClients returns the milter clients in use, for metrics.
-func (f *Factory) MilterClients() []*milter.Client {
-	f.filters.mu.Lock()
-	defer f.filters.mu.Unlock()
-	out := make([]*milter.Client, 0, len(f.filters.milters))
-	for _, c := range f.filters.milters {
+// MilterClients returns the milter clients made so far, for metrics.
+func (fc *FilterClients) MilterClients() []*milter.Client {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	out := make([]*milter.Client, 0, len(fc.milters))
+	for _, c := range fc.milters {
 		out = append(out, c)
 	}
 	return out
 }
 
 // policyClient returns the shared client for service.
-func (fc *filterClients) policyClient(service string, timeout time.Duration, def pdel.Decision) (*pdel.Client, error) {
+func (fc *FilterClients) policyClient(service string, timeout time.Duration, def pdel.Decision) (*pdel.Client, error) {
 	key := fmt.Sprintf("%s|%d|%+v", service, timeout, def)
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
@@ -82,12 +85,12 @@ func (fc *filterClients) policyClient(service string, timeout time.Duration, def
 	return c, nil
 }
 
-// PolicyClients returns the policy clients in use, for metrics.
-func (f *Factory) PolicyClients() []*pdel.Client {
-	f.filters.mu.Lock()
-	defer f.filters.mu.Unlock()
-	out := make([]*pdel.Client, 0, len(f.filters.policies))
-	for _, c := range f.filters.policies {
+// PolicyClients returns the policy clients made so far, for metrics.
+func (fc *FilterClients) PolicyClients() []*pdel.Client {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	out := make([]*pdel.Client, 0, len(fc.policies))
+	for _, c := range fc.policies {
 		out = append(out, c)
 	}
 	return out
@@ -119,7 +122,7 @@ func (f *Factory) filterSettingsFor(p *config.Policy, s *settings) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	c, err := f.filters.policyClient(svc, timeout, def)
+	c, err := f.filters().policyClient(svc, timeout, def)
 	if err != nil {
 		f.o.Logger.Warn("smtp: Policy_Service ignored; write \"inet:host:port\" or \"unix:/path\"", "err", err)
 		return
@@ -138,7 +141,7 @@ func (f *Factory) filterSettingsFor(p *config.Policy, s *settings) {
 // milterSettingsFor reads Milter and its companions.
 func (f *Factory) milterSettingsFor(p *config.Policy, s *settings) {
 	for _, svc := range p.List("milter") {
-		c, err := f.filters.milterClient(milter.Options{Service: svc,
+		c, err := f.filters().milterClient(milter.Options{Service: svc,
 			ConnectTimeout: p.Duration("milter_connect_timeout"), Timeout: p.Duration("milter_timeout"),
 			Default: strings.ToLower(p.String("milter_default_action")), Hostname: s.host})
 		if err != nil {
@@ -147,4 +150,12 @@ func (f *Factory) milterSettingsFor(p *config.Policy, s *settings) {
 		}
 		s.flt.milters = append(s.flt.milters, c)
 	}
+}
+
+// filters is the shared client cache: the daemon's, else the factory's own.
+func (f *Factory) filters() *FilterClients {
+	if f.o.Filters != nil {
+		return f.o.Filters
+	}
+	return &f.ownFilters
 }
