@@ -128,6 +128,9 @@ func newTarget(t *config.Target, host string) (handoff.Target, error) {
 		}
 		return handoff.NewSMTP(handoff.SMTPOptions{LMTP: t.Scheme == "lmtp", Network: t.Network, Addr: t.Addr,
 			HeloName: helo, TLS: t.TLS, TLSVerify: t.TLSVerify, Timeout: t.Timeout, MaxIdle: t.Connections}), nil
+	case "nats":
+		return handoff.NewJetStream(handoff.JetStreamOptions{URL: "nats://" + t.Addr, Stream: t.Stream,
+			Subject: t.Subject, Timeout: t.Timeout, Name: "sluice " + host}), nil
 	}
 	return nil, fmt.Errorf("scheme %s is not supported by this build", t.Scheme)
 }

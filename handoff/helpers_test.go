@@ -120,3 +120,5 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func msg(i int) string {
 	return fmt.Sprintf("From: <sender@local.test>\r\nDate: Sat, 28 Nov 2026 00:00:00 +0000\r\nSubject: test %d\r\nMessage-ID: <%d@test>\r\n\r\nbody %d\r\n", i, i, i)
 }
+
+func parseID(s string) (spool.ID, error) { return spool.ParseID(s) }
