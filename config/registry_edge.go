@@ -1,7 +1,7 @@
 package config
 
 // Options of the edge defences (issue 17, docs/edge.md): per-source rate
-// and concurrency limits. Proxy_Protocol[_Timeout] are the netlistener
+// and concurrency limits, the pregreet test and DNS lists. Proxy_Protocol[_Timeout] are the netlistener
 // knobs in options.go. The limits are valid globally and in the ESMTP,
 // ECStream and HTTP listeners, their Listens and their Peers, with the
 // usual fallback; the scope that sets a limit names its budget.
@@ -11,5 +11,7 @@ func init() {
 		optNoDef("Inbound_Throttle_Messages", KindThrottle).global().both(lim).acts(),
 		optNoDef("Inbound_Throttle_Connections", KindThrottle).global().both(lim).acts(),
 		opt("Inbound_Concurrent_Connections", KindInt, "0").global().both(lim).acts(),
+		// postscreen's tests before the banner, ESMTP only.
+		opt("Pregreet_Delay", KindSeconds, "0").both(tyESMTP).acts(),
 	)
 }

@@ -61,9 +61,9 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 		w.refuse(spec, &info, proto.RefuseSessionCap, fd)
 		return
 	}
-	gated := proxyWanted(m)
+	proxied := proxyWanted(m) // the limits are judged for the client, after the header
 	var hold rateHold
-	if !gated {
+	if !proxied {
 		if hold, ok = w.limitConn(&info); !ok {
 			giveCaps(held)
 			ct.RefusedRate.Add(1)
@@ -82,8 +82,8 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 	w.nconns.Add(1)
 	c.tlsCfg = spec.TLS
 	c.info.TLS = spec.UseSSL && spec.TLS != nil
-	if gated {
-		w.gate(c, spec, m) // the session starts once the PROXY header is read
+	if w.gateWanted(m, &c.info) {
+		w.newGate(c, spec, m) // the session starts once the gate opens (gate.go)
 	} else {
 		c.sess = spec.Factory.NewSession(&c.info, c)
 	}

@@ -20,6 +20,15 @@ type ListenCounters struct {
 	BytesOut      atomic.Uint64
 	InputOverflow atomic.Uint64 // sessions that left more than proto.MaxUnconsumed unconsumed
 	ProxyCounters
+	HoldCounters
+}
+
+// HoldCounters count the outcomes of the banner hold (engine/hold.go).
+type HoldCounters struct {
+	Pregreet    atomic.Uint64 // refused: talked before the banner
+	DNSBLListed atomic.Uint64 // refused: DNSBL score reached the threshold
+	DNSWLPassed atomic.Uint64 // let through by an allowlist zone
+	HoldPassed  atomic.Uint64 // held and let through
 }
 
 // ProxyCounters count the outcomes of the PROXY phase (engine/proxy.go).

@@ -31,6 +31,9 @@ type Options struct {
 	// Limiter holds the per-source counters of the connection limits; nil =
 	// no per-source limits. It outlives reloads, like the session caps.
 	Limiter throttle.Limiter
+	// Screen looks clients up in the DNS lists of their policy
+	// (DNSBL_Zones) while the banner is held; nil = no DNS lists.
+	Screen Screen
 }
 
 // PeerTable resolves a peer address to its policy; *acl.Table satisfies it.

@@ -83,6 +83,9 @@ type ConnInfo struct {
 	// Proxy describes the PROXY header that set Remote and Local, for logs:
 	// the balancer's address and the recorded TLVs. "" without a header.
 	Proxy string
+	// Listed is the DNSBL zone that listed the client, for the refusal
+	// line (RefuseDNSBL); "" otherwise.
+	Listed string
 }
 
 // Message is one received message, handed to the spool through Host.Submit.
@@ -161,6 +164,8 @@ const (
 	RefuseShutdown                       // daemon draining
 	RefuseACL                            // Always_Deny or unauthorised
 	RefuseRate                           // Inbound_Throttle_Connections / Inbound_Concurrent_Connections
+	RefusePregreet                       // the client talked before the banner (Pregreet_Delay)
+	RefuseDNSBL                          // listed by DNSBL_Zones; ConnInfo.Listed names the zone
 )
 
 // MessageLimiter is asked when a message starts (SMTP MAIL, an HTTP

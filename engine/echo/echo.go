@@ -51,6 +51,10 @@ func (f *Factory) Refuse(c *proto.ConnInfo, why proto.RefuseReason, out []byte) 
 		return append(out, "BUSY acl\r\n"...)
 	case proto.RefuseRate:
 		return append(out, "BUSY rate\r\n"...)
+	case proto.RefusePregreet:
+		return append(out, "BUSY pregreet\r\n"...)
+	case proto.RefuseDNSBL:
+		return append(out, "BUSY dnsbl "+c.Listed+"\r\n"...)
 	}
 	return append(out, "BUSY shutdown\r\n"...)
 }

@@ -25,3 +25,11 @@ func (s *session) throttled(out []byte) ([]byte, bool) {
 func (f *Factory) refuseRate(c *proto.ConnInfo, host string) reply {
 	return reply{"421", "4.7.0", host + " Error: too many connections from " + c.Remote.Addr().String()}
 }
+
+// rPregreet refuses a client that talked before the banner (Pregreet_Delay).
+var rPregreet = reply{"554", "5.5.1", "Error: client talked before the banner"}
+
+// refuseDNSBL refuses a client listed by DNSBL_Zones, naming the zone.
+func refuseDNSBL(c *proto.ConnInfo) reply {
+	return reply{"554", "5.7.1", "Service unavailable; client [" + c.Remote.Addr().String() + "] blocked using " + c.Listed}
+}

@@ -131,6 +131,10 @@ func (f *Factory) Refuse(c *proto.ConnInfo, why proto.RefuseReason, out []byte) 
 			host = f.settingsFor(c.Policy).host
 		}
 		return appendReply(out, f.refuseRate(c, host), true)
+	case proto.RefusePregreet:
+		return appendReply(out, rPregreet, true)
+	case proto.RefuseDNSBL:
+		return appendReply(out, refuseDNSBL(c), true)
 	}
 	return out
 }
