@@ -26,7 +26,7 @@ set -euo pipefail
 ROUNDS=5 KEPT=20000 SESS=10000 IDLE=100000 DUR=3s SIZE=1024 CONC=20
 SERVERS="sluice-uring sluice-epoll sluice-uring-shm smtp-sink gosmtp postfix-hold haraka maddy"
 SCORES=1 CCORES=1
-OUT=bench/results DOC=docs/performance.md DEPS=1 QUICK=0
+OUT=bench/results DOC=docs/performance.md DEPS=1 QUICK=0 TLS=1 CERT=ecdsa
 ARGS="$*"
 usage() { sed -n '2,16p' "$0"; exit 2; }
 while [ $# -gt 0 ]; do
@@ -42,6 +42,8 @@ while [ $# -gt 0 ]; do
     -out) OUT=$2; shift ;;
     -doc) DOC=$2; shift ;;
     -no-deps) DEPS=0 ;;
+    -no-tls) TLS=0 ;;                 # skip the STARTTLS cases
+    -tls-cert) CERT=$2; shift ;;      # ecdsa (P-256, default) or rsa (2048): every TLS server gets it
     -quick) QUICK=1 ROUNDS=1 KEPT=2000 SESS=1000 IDLE=2000 DUR=1s ;;
     -h|-help|--help) sed -n '2,22p' "$0"; exit 2 ;;
     *) echo "bench: unknown option $1" >&2; usage ;;
@@ -73,6 +75,16 @@ PEERS=$PWD/.cache/peers
 WORK=$(mktemp -d /var/tmp/sluice-bench.XXXXXX)   # disk-backed spools live here
 SHM=$(mktemp -d /dev/shm/sluice-bench.XXXXXX)     # tmpfs spool for the -shm variant
 RAW=$WORK/raw; mkdir -p "$RAW" "$WORK/warm"
+
+# One throwaway certificate for every TLS-capable server (-tls-cert).
+case "$CERT" in
+  ecdsa) KEYOPT=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1) ;;
+  rsa) KEYOPT=(-newkey rsa:2048) ;;
+  *) echo "bench: -tls-cert $CERT: ecdsa or rsa" >&2; exit 2 ;;
+esac
+openssl req -x509 "${KEYOPT[@]}" -nodes -days 2 -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" \
+  -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1
+chmod 644 "$WORK/tls.key"   # Postfix's smtpd reads it as user postfix in this throwaway run
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -117,6 +129,7 @@ start_server() {
       case "$1" in *epoll*) backend=epoll ;; esac
       case "$1" in *-shm) spool="$SHM/spool-$RANDOM$RANDOM" ;; esac
       sed -e "s#@SPOOL@#$spool#; s#@SMTP_PORT@#$PORT#; s#@HTTP_PORT@#$HPORT#; s#@ECS_PORT@#$EPORT#" \
+        -e "s#@TLS_CERT@#$WORK/tls.crt#; s#@TLS_KEY@#$WORK/tls.key#" \
         bench/config/sluice.conf.in > "$WORK/$1.conf"
       GOMAXPROCS=$workers taskset -c "0-$((workers - 1))" "$WORK/sluiced" -config "$WORK/$1.conf" -event-loop "$backend" \
         -workers "$workers" -metrics off -log-level warn 2>>"$WORK/$1.log" &
@@ -146,7 +159,7 @@ start_postfix() {
   local t="$WORK/postfix-$RANDOM$RANDOM"
   mkdir -p "$t/conf" "$t/queue" "$t/data" && chown postfix "$t/data"
   chmod go+rx "$WORK" "$t"   # postfix's daemons run as user postfix
-  sed "s#@T@#$t#g" bench/peers/postfix/main.cf.in > "$t/conf/main.cf"
+  sed "s#@T@#$t#g; s#@TLS_CERT@#$WORK/tls.crt#; s#@TLS_KEY@#$WORK/tls.key#" bench/peers/postfix/main.cf.in > "$t/conf/main.cf"
   sed "s#@PORT@#$PORT#g" bench/peers/postfix/master.cf.in > "$t/conf/master.cf"
   taskset -c "$SCPUS" postfix -c "$t/conf" start >>"$WORK/postfix.log" 2>&1 ||
     { cat "$WORK/postfix.log" >&2; return 1; }
@@ -161,7 +174,8 @@ start_haraka() {
   local t="$WORK/haraka-$RANDOM$RANDOM"
   "$PEERS/haraka/node_modules/.bin/haraka" -i "$t" >/dev/null
   printf '[main]\nlisten=127.0.0.1:%s\nnodes=0\n' "$PORT" > "$t/config/smtp.ini"
-  printf 'rcpt_to.in_host_list\nfsync_queue\n' > "$t/config/plugins"
+  printf 'tls\nrcpt_to.in_host_list\nfsync_queue\n' > "$t/config/plugins"
+  cp "$WORK/tls.key" "$t/config/tls_key.pem" && cp "$WORK/tls.crt" "$t/config/tls_cert.pem"
   echo example.com > "$t/config/host_list"
   echo LOGWARN > "$t/config/loglevel"
   cp bench/peers/haraka/fsync_queue.js "$t/plugins/"
@@ -209,6 +223,13 @@ run_round() {
       sbench http-close-1k "$s" "$round" "$dir" http -http-close -addr "127.0.0.1:$HPORT" -conns "$CONC" -size "$SIZE" -duration "$DUR"
       sbench ecstream-1k "$s" "$round" "$dir" ecstream -addr "127.0.0.1:$EPORT" -conns 4 -batch 100 -size "$SIZE" -duration "$DUR"
     esac
+    if [ "$TLS" = 1 ]; then case "$s" in sluice-*|postfix-hold|haraka)
+      # The same Go client for plaintext and STARTTLS, so the TLS cost is the difference.
+      sbench smtp-plain-kept-open-1k "$s" "$round" "$dir" smtp-keepalive -addr "127.0.0.1:$PORT" -conns "$CONC" -size "$SIZE" -duration "$DUR"
+      sbench smtp-tls-kept-open-1k "$s" "$round" "$dir" smtp-keepalive -starttls full -addr "127.0.0.1:$PORT" -conns "$CONC" -size "$SIZE" -duration "$DUR"
+      sbench smtp-tls-session-1k "$s" "$round" "$dir" smtp-session -starttls full -addr "127.0.0.1:$PORT" -conns "$CONC" -size "$SIZE" -duration "$DUR"
+      sbench smtp-tls-session-resume-1k "$s" "$round" "$dir" smtp-session -starttls resume -addr "127.0.0.1:$PORT" -conns "$CONC" -size "$SIZE" -duration "$DUR"
+    esac; fi
     stop_server
   done
 }
@@ -257,6 +278,10 @@ json.dump({
     "http-close-1k": "HTTP POST /api/v1/messages, one connection per request (sluice-bench http -http-close)",
     "ecstream-1k": "ECStream, batches of 100 × 1 KiB, 4 connections (sluice-bench ecstream); ops are messages",
     "idle-100k": "Idle connections: $IDLE SMTP sessions held open after the banner (sluice-bench idle-hold)",
+    "smtp-plain-kept-open-1k": "SMTP, kept-open, plaintext, 1 KiB, $CONC sessions, sluice-bench's Go client (the baseline of the TLS rows)",
+    "smtp-tls-kept-open-1k": "STARTTLS, kept-open, 1 KiB, $CONC sessions ($CERT certificate; sluice-bench smtp-keepalive -starttls full)",
+    "smtp-tls-session-1k": "STARTTLS, one new session and full handshake per message ($CERT; sluice-bench smtp-session -starttls full)",
+    "smtp-tls-session-resume-1k": "STARTTLS, one new session per message, resumed with session tickets ($CERT; -starttls resume)",
     "scale-kept-open-1k": "Scaling: sluice io_uring, kept-open 1 KiB, k workers on k cores, 20×k sessions; see the scaling table below"
   },
   "notes": [

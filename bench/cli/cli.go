@@ -80,6 +80,8 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.Float64Var(&c.Rate, "rate", 0, "open loop: requests per second over all connections (0: closed loop)")
 	fs.IntVar(&c.Size, "size", c.Size, "message size in bytes")
 	fs.Var(onOff{&c.Pipelining}, "pipelining", "SMTP PIPELINING of MAIL/RCPT/DATA: on or off")
+	starttls := fs.String("starttls", "off", "SMTP: off, full (STARTTLS, full handshake per session) or resume (tickets after the first)")
+	fs.StringVar(&c.TLSVersion, "tls-version", "", "SMTP with -starttls: 1.2 or 1.3 (default: up to 1.3)")
 	fs.BoolVar(&c.HTTPClose, "http-close", false, "HTTP: one connection per request (Connection: close)")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "ECStream: messages per batch")
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "per-operation timeout")
@@ -93,6 +95,9 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Quiet, "quiet", false, "no summary line")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if *starttls != "off" {
+		c.StartTLS = *starttls
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("sluice-bench: unexpected argument %q (flags go after the scenario; a client command after --)", fs.Arg(0))

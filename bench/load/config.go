@@ -33,6 +33,8 @@ type Config struct {
 	Rate       float64 // open loop: ops per second over all workers (0: closed loop)
 	Size       int     // message body bytes
 	Pipelining bool    // SMTP: send MAIL, RCPT, DATA in one write (RFC 2920)
+	StartTLS   string  // SMTP: TLSOff, TLSFull or TLSResume
+	TLSVersion string  // SMTP with StartTLS: "1.2" caps the version; default up to 1.3
 	HTTPClose  bool    // HTTP: one connection per request
 	Batch      int     // ECStream: messages per batch
 	Timeout    time.Duration
@@ -85,6 +87,10 @@ func (c *Config) Validate() error {
 		return errors.New("load: -batch must be positive")
 	case c.Scenario == IdleHold && c.PerSource <= 0:
 		return errors.New("load: -per-source must be positive")
+	case c.StartTLS != TLSOff && c.StartTLS != TLSFull && c.StartTLS != TLSResume:
+		return fmt.Errorf("load: -starttls %q: off, full or resume", c.StartTLS)
+	case c.TLSVersion != "" && c.TLSVersion != "1.2" && c.TLSVersion != "1.3":
+		return fmt.Errorf("load: -tls-version %q: 1.2 or 1.3", c.TLSVersion)
 	case c.Timeout <= 0:
 		return errors.New("load: -timeout must be positive")
 	}

@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"crypto/tls"
 	"net"
 	"strings"
 	"sync"
@@ -20,6 +21,9 @@ type fakeSMTP struct {
 	sources  map[string]int
 	conns    []net.Conn
 	failRCPT bool
+	tlsConf  *tls.Config // STARTTLS offered when set
+	tlsUp    atomic.Int64
+	resumed  atomic.Int64
 }
 
 func startFakeSMTP(t *testing.T) *fakeSMTP {
@@ -78,7 +82,20 @@ func (s *fakeSMTP) session(c net.Conn) {
 		} else {
 			switch cmd := strings.ToUpper(line[:min(4, len(line))]); cmd {
 			case "EHLO":
-				w.WriteString("250-fake\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+				w.WriteString("250-fake\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n")
+			case "STAR":
+				w.WriteString("220 go ahead\r\n")
+				w.Flush()
+				tc := tls.Server(c, s.tlsConf)
+				if tc.Handshake() != nil {
+					return
+				}
+				s.tlsUp.Add(1)
+				if tc.ConnectionState().DidResume {
+					s.resumed.Add(1)
+				}
+				c, r, w = tc, bufio.NewReader(tc), bufio.NewWriter(tc)
+				continue
 			case "MAIL":
 				w.WriteString("250 sender ok\r\n")
 			case "RCPT":

@@ -44,6 +44,7 @@ type Result struct {
 	Conns      int          `json:"conns"`
 	Size       int          `json:"size"`
 	Pipelining bool         `json:"pipelining,omitempty"`
+	StartTLS   string       `json:"starttls,omitempty"`
 	HTTPClose  bool         `json:"http_close,omitempty"`
 	Batch      int          `json:"batch,omitempty"`
 	Rate       float64      `json:"rate,omitempty"`
@@ -60,7 +61,7 @@ type Result struct {
 
 func newResult(c *Config) *Result {
 	return &Result{Case: c.Case, Scenario: c.Scenario, Label: c.Label, Round: c.Round, Addr: c.Addr, Mode: c.Mode(),
-		Conns: c.Conns, Size: c.Size, Pipelining: c.Pipelining, HTTPClose: c.HTTPClose,
+		Conns: c.Conns, Size: c.Size, Pipelining: c.Pipelining, StartTLS: c.StartTLS, HTTPClose: c.HTTPClose,
 		Batch: c.Batch, Rate: c.Rate, Command: c.Command, Start: time.Now().UTC()}
 }
 

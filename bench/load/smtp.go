@@ -21,6 +21,7 @@ type smtpConn struct {
 	pipelining bool
 	txn        []byte // MAIL, RCPT and DATA, written at once when pipelining
 	msg        []byte // body plus the ".\r\n" terminator
+	resumed    bool   // the TLS session was resumed from a ticket
 }
 
 func newSMTPCommands(size int) (txn, msg []byte) {
@@ -45,6 +46,12 @@ func dialSMTP(c *Config, txn, msg []byte) (*smtpConn, error) {
 	if err := s.command("EHLO sluice-bench.example.org\r\n", '2'); err != nil {
 		nc.Close()
 		return nil, err
+	}
+	if c.StartTLS != TLSOff {
+		if err := s.startTLS(c); err != nil {
+			s.conn.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }

@@ -16,11 +16,16 @@ const (
 
 	EpollLabel = "sluice-epoll"
 	ShmLabel   = "sluice-uring-shm" // spool on tmpfs: the protocol path without disk cost
+
+	CasePlainKeptOpen = "smtp-plain-kept-open-1k"
+	CaseTLSKeptOpen   = "smtp-tls-kept-open-1k"
+	CaseTLSSession    = "smtp-tls-session-1k"
 )
 
 // CaseOrder lists scripts/bench.sh's cases in the order tables show them.
 var CaseOrder = []string{CaseKeptOpen, CaseSession, "smtp-pipelined-1k", "connrate",
-	"http-keepalive-1k", "http-close-1k", "ecstream-1k", CaseIdle}
+	"http-keepalive-1k", "http-close-1k", "ecstream-1k", CasePlainKeptOpen, CaseTLSKeptOpen, CaseTLSSession,
+	"smtp-tls-session-resume-1k", CaseIdle}
 
 // Target is one line of the target table, evaluated.
 type Target struct {
@@ -60,6 +65,8 @@ func Targets(cases []Case, results []*load.Result, ref string) []Target {
 		{Name: "durable, new session: whole-machine CPU/session vs " + ref, Value: PairRatioBy(results, CaseSession, Candidate, ref, machine), Limit: 1.0, Unit: "×"},
 		{Name: "protocol path (tmpfs spool), kept-open: server CPU/message vs " + ref, Value: ratio(CaseKeptOpen, ShmLabel), Limit: 0.67, Unit: "×"},
 		{Name: "protocol path (tmpfs spool), new session: server CPU/session vs " + ref, Value: ratio(CaseSession, ShmLabel), Limit: 0.67, Unit: "×"},
+		{Name: "STARTTLS kept-open: sluice CPU/message vs its own plaintext (same client)", Value: CrossRatio(results, Candidate, CaseTLSKeptOpen, CasePlainKeptOpen), Limit: 1.3, Unit: "×"},
+		{Name: "STARTTLS, full handshake per session: sluice CPU/session vs postfix-hold", Value: PairRatio(results, CaseTLSSession, Candidate, "postfix-hold"), Limit: 0.33, Unit: "×"},
 		{Name: fmt.Sprintf("idle connections (target at 100,000; %d held): server RSS per connection", held), Value: idle.RSSPerConn, Limit: 2560, Unit: "B"},
 		{Name: "epoll back end CPU/message vs io_uring (kept-open)", Value: PairRatio(results, CaseKeptOpen, EpollLabel, Candidate), Limit: 1.25, Unit: "×"},
 	}
@@ -79,6 +86,24 @@ func Targets(cases []Case, results []*load.Result, ref string) []Target {
 // PairRatio is the per-round ratio of a's server CPU/op to b's in one case.
 func PairRatio(results []*load.Result, name, a, b string) Stat {
 	return PairRatioBy(results, name, a, b, cpuPerOp)
+}
+
+// CrossRatio is the per-round ratio of one server's CPU/op in case a to
+// its CPU/op in case b (TLS against plaintext, same client).
+func CrossRatio(results []*load.Result, label, a, b string) Stat {
+	base := map[int]float64{}
+	for _, r := range results {
+		if r.Case == b && r.Label == label {
+			base[r.Round] = cpuPerOp(r)
+		}
+	}
+	var xs []float64
+	for _, r := range results {
+		if v, ok := base[r.Round]; ok && r.Case == a && r.Label == label && v > 0 {
+			xs = append(xs, cpuPerOp(r)/v)
+		}
+	}
+	return StatOf(xs)
 }
 
 // PairRatioBy is the per-round ratio of a's metric to b's in one case.
