@@ -49,9 +49,10 @@ func opts(kv ...any) map[string]*config.Value {
 // sluice runs the ESMTP listener on the engine's backend with the given
 // policy values, and returns its address, its durable test spool and the
 // factory.
-func sluice(t *testing.T, backend string, vals map[string]*config.Value) (string, *enginetest.Spool, *smtpl.Factory) {
+func sluice(t testing.TB, backend string, vals map[string]*config.Value) (string, *enginetest.Spool, *smtpl.Factory) {
 	t.Helper()
 	sp := enginetest.NewSpool(t.TempDir())
+	_, sp.CountOnly = t.(*testing.B) // a benchmark's messages are counted, not kept
 	e := enginetest.Start(t, backend, sp)
 	p := config.NewPolicy("ESMTP_Listener", "", vals)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
