@@ -22,8 +22,8 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 	}
 	raw := map[string]proto.Factory{
 		"esmtp": smtp.NewFactory(smtp.FactoryOptions{
-			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains"), Messages: d.edge.messages(), Filters: &d.flt}),
-		"ecstream": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log, Messages: d.edge.messages()}),
+			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains"), Messages: d.edge.messages(), Filters: &d.flt, Pressure: d.pressure()}),
+		"ecstream": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log, Messages: d.edge.messages(), Pressure: d.pressure()}),
 		"http": httpproto.NewFactory(httpproto.FactoryOptions{
 			Hostname: host, Logger: d.log,
 			Summary:      d.summaryJSON,
@@ -32,6 +32,7 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 			Metrics:      d.writeMetrics,
 			Templates:    d.templateStore(),
 			Messages:     d.edge.messages(),
+			Pressure:     d.pressure(),
 		}),
 		"control": d.controlFactory(c),
 	}

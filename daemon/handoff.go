@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"sluice/config"
 	"sluice/handoff"
+	"sluice/proto"
 	"sluice/spool"
 )
 
@@ -19,6 +21,7 @@ type handoffState struct {
 	disp     *handoff.Dispatcher
 	dsn      *spool.Committer
 	pressure *handoff.Pressure
+	flag     atomic.Pointer[handoff.Pressure] // what sessions read (pressure())
 }
 
 // startHandoff starts the dispatcher. Without a Handoff scope it runs with
@@ -38,6 +41,7 @@ func (d *Daemon) startHandoff(c *config.Config) error {
 	}
 	hw := highWater(c)
 	d.ho.pressure = handoff.NewPressure(d.store, hw.Percent, hw.Bytes, 0, d.log)
+	d.ho.flag.Store(d.ho.pressure)
 	return nil
 }
 
@@ -61,6 +65,7 @@ func (d *Daemon) reconfigureHandoff(c *config.Config) error {
 func (d *Daemon) stopHandoff(ctx context.Context) error {
 	var err error
 	if d.ho.pressure != nil {
+		d.ho.flag.Store(nil)
 		d.ho.pressure.Close()
 	}
 	if d.ho.disp != nil {
@@ -69,7 +74,7 @@ func (d *Daemon) stopHandoff(ctx context.Context) error {
 	if d.ho.dsn != nil {
 		d.ho.dsn.Close()
 	}
-	d.ho = handoffState{}
+	d.ho.disp, d.ho.dsn, d.ho.pressure = nil, nil, nil
 	return err
 }
 
@@ -77,7 +82,16 @@ func (d *Daemon) stopHandoff(ctx context.Context) error {
 func (d *Daemon) Handoff() *handoff.Dispatcher { return d.ho.disp }
 
 // BackPressure reports whether the spool is above Spool_High_Water.
-func (d *Daemon) BackPressure() bool { return d.ho.pressure.On() }
+func (d *Daemon) BackPressure() bool { return d.ho.flag.Load().On() }
+
+// pressure is the flag the protocol factories consult at each new message
+// (proto.Pressure): stable across generations, off while hand-off is not
+// running.
+func (d *Daemon) pressure() proto.Pressure { return pressureFlag{&d.ho.flag} }
+
+type pressureFlag struct{ p *atomic.Pointer[handoff.Pressure] }
+
+func (f pressureFlag) On() bool { return f.p.Load().On() }
 
 func highWater(c *config.Config) config.HighWater {
 	if h := c.Handoff(); h != nil {

@@ -1,7 +1,10 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
+	"net/smtp"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,6 +99,60 @@ func TestHandoffToMaildir(t *testing.T) {
 			}
 			k.Handoff([]string{"resume"})
 			readMaildir(t, filepath.Join(td.dir, "mail"), 31)
+		})
+	}
+}
+
+const pressureConf = `
+Spoolbase = "{{DIR}}/spool"
+Relay_Domains = ( "example.com" )
+ESMTP_Listener {
+  Listen "127.0.0.1:%d" { }
+}
+Handoff {
+  Spool_High_Water = "2K"
+  Target "maildir:{{DIR}}/mail" { }
+}
+`
+
+// A paused target lets the spool pass Spool_High_Water: MAIL gets 452
+// 4.3.1 until the target resumes and the backlog drains, then mail flows
+// again by itself.
+func TestHandoffBackPressure(t *testing.T) {
+	for _, be := range backends(t) {
+		t.Run(be, func(t *testing.T) {
+			port := freePort(t)
+			td := start(t, be, fmt.Sprintf(pressureConf, port))
+			k := console{td.Daemon}
+			k.Handoff([]string{"pause"})
+			body := "Subject: fill\r\n\r\n" + strings.Repeat("x", 500) + "\r\n"
+			for i := 0; i < 6; i++ {
+				sendNetSMTP(t, "tcp", addr(port), "a@example.org", []string{"b@example.com"}, body)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for !td.BackPressure() && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !td.BackPressure() {
+				t.Fatalf("back-pressure never engaged (backlog %+v)", td.Store().Backlog())
+			}
+			c, err := smtp.Dial(addr(port))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			err = c.Mail("a@example.org")
+			var pe *textproto.Error
+			if !errors.As(err, &pe) || pe.Code != 452 || !strings.Contains(pe.Msg, "Insufficient system storage") {
+				t.Fatalf("MAIL above the high-water mark: %v", err)
+			}
+			k.Handoff([]string{"resume"})
+			for td.BackPressure() && time.Now().Before(deadline.Add(10*time.Second)) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := c.Mail("a@example.org"); err != nil {
+				t.Fatalf("MAIL after the spool drained: %v", err)
+			}
 		})
 	}
 }

@@ -32,7 +32,7 @@ func (s *session) endBatch(out []byte) ([]byte, proto.Action) {
 		if !ok {
 			break
 		}
-		sl := s.throttled(s.check(&m))
+		sl := s.throttled(s.pressured(s.check(&m)))
 		if sl.submitted {
 			s.keep(&m)
 			nrcpt += m.NRcpt

@@ -72,6 +72,8 @@ type FactoryOptions struct {
 	// Messages counts each message against Inbound_Throttle_Messages; nil =
 	// no message-rate limit.
 	Messages proto.MessageLimiter
+	// Pressure fails messages temporarily (452) while on (pressure.go).
+	Pressure proto.Pressure
 }
 
 // Factory creates ECStream sessions. It is immutable and safe for
@@ -80,11 +82,12 @@ type Factory struct {
 	log      *slog.Logger
 	maxFrame int
 	msgs     proto.MessageLimiter
+	pressure proto.Pressure
 }
 
 // NewFactory returns a factory for ECStream_Listener connections.
 func NewFactory(o FactoryOptions) *Factory {
-	f := &Factory{log: o.Logger, maxFrame: o.MaxFrame, msgs: o.Messages}
+	f := &Factory{log: o.Logger, maxFrame: o.MaxFrame, msgs: o.Messages, pressure: o.Pressure}
 	if f.maxFrame <= 0 || f.maxFrame > MaxFrameCeiling {
 		f.maxFrame = DefaultMaxFrame
 	}

@@ -61,6 +61,9 @@ func (s *session) submit(out []byte) ([]byte, proto.Action) {
 			return s.reply(out, 413, ctJSON, s.resp, "")
 		}
 	}
+	if out, a, refused := s.pressured(out); refused {
+		return out, a
+	}
 	if out, a, refused := s.throttled(out); refused {
 		return out, a
 	}

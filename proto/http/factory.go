@@ -46,6 +46,8 @@ type FactoryOptions struct {
 	// Messages counts each injected message against
 	// Inbound_Throttle_Messages; nil = no message-rate limit.
 	Messages proto.MessageLimiter
+	// Pressure answers injections 503 with Retry-After while on (pressure.go).
+	Pressure proto.Pressure
 }
 
 // DefaultMaxBuilt bounds what one transmission may build when

@@ -35,6 +35,8 @@ type FactoryOptions struct {
 	// Messages counts each MAIL against Inbound_Throttle_Messages; nil =
 	// no message-rate limit.
 	Messages proto.MessageLimiter
+	// Pressure refuses MAIL with 452 4.3.1 while on (pressure.go).
+	Pressure proto.Pressure
 	// Filters shares policy and milter clients (their connection pools and
 	// statistics) across factories; nil = this factory keeps its own.
 	Filters *FilterClients

@@ -57,6 +57,9 @@ func (s *session) mail(arg []byte, out []byte) ([]byte, proto.Action) {
 	case s.set.sizeAdv && mp.size > 0 && mp.size > s.set.hardMax:
 		return s.reply(out, rTooBig), proto.Continue
 	}
+	if s.f.o.Pressure != nil && s.f.o.Pressure.On() {
+		return s.reply(out, rNoStorage), proto.Continue // pressure.go
+	}
 	if out, refused := s.throttled(out); refused {
 		return out, proto.Continue
 	}
