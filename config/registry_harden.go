@@ -13,6 +13,9 @@ func init() {
 		// Postfix's smtpd_min_data_rate (3.7, 500 bytes/s): inside message
 		// content the idle clock is extended by bytes / rate, never beyond
 		// Idle_Time (engine/rate.go). 0: every byte restarts Idle_Time.
+		// engine/reserve.go: descriptors below RLIMIT_NOFILE kept for the
+		// console and HTTP health checks; 0 = max(32, limit/20), -1 = none.
+		opt("FD_Reserve", KindInt, "0").global().acts().restart(),
 		opt("Min_Data_Rate", KindInt, "500").in(tyESMTP|tyHTTP|tyECStream).peer(tyESMTP|tyHTTP).acts(),
 	)
 }

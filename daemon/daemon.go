@@ -139,7 +139,8 @@ func New(o Options) (*Daemon, error) {
 	}
 	backend := firstNonEmpty(o.EventLoop, g.String("event_loop_backend"), "auto")
 	d.eng, err = engine.New(engine.Options{Workers: d.workers(g), Backend: backend,
-		Log: o.Log, Spool: engine.StoreSpool(d.store), Open: d.sock.open, Limiter: d.edge.limits})
+		Log: o.Log, Spool: engine.StoreSpool(d.store), Open: d.sock.open, Limiter: d.edge.limits,
+		FdReserve: int(g.Int("fd_reserve"))})
 	if err != nil {
 		d.sock.close()
 		d.store.Close()

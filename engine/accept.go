@@ -55,6 +55,11 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 		w.refuse(spec, &info, proto.RefuseACL, fd)
 		return
 	}
+	if w.e.inReserve(fd) && !w.reserveAdmits(spec, &info) {
+		ct.RefusedCap.Add(1)
+		w.refuse(spec, &info, proto.RefuseSessionCap, fd)
+		return
+	}
 	held, ok := w.e.takeCaps(m, spec)
 	if !ok {
 		ct.RefusedCap.Add(1)

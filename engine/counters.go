@@ -19,6 +19,7 @@ type ListenCounters struct {
 	BytesIn       atomic.Uint64
 	BytesOut      atomic.Uint64
 	InputOverflow atomic.Uint64 // sessions that left more than proto.MaxUnconsumed unconsumed
+	Shed          atomic.Uint64 // closed to refill the fd reserve (reserve.go)
 	ProxyCounters
 	HoldCounters
 }

@@ -34,6 +34,10 @@ type Options struct {
 	// Screen looks clients up in the DNS lists of their policy
 	// (DNSBL_Zones) while the banner is held; nil = no DNS lists.
 	Screen Screen
+	// FdReserve is how many file descriptors below RLIMIT_NOFILE only the
+	// Control listener and HTTP health checks may use (reserve.go); 0 =
+	// automatic (max(32, limit/20)), negative = none.
+	FdReserve int
 }
 
 // PeerTable resolves a peer address to its policy; *acl.Table satisfies it.
@@ -83,6 +87,7 @@ type Engine struct {
 	caps      capTable
 	connID    atomic.Uint64
 	wg        sync.WaitGroup
+	fdEdge    int // first fd number of the reserve; 0 = no reserve (reserve.go)
 }
 
 // New starts the workers on the chosen back end. It logs one line naming the
@@ -99,6 +104,7 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{log: o.Log, opts: o, backend: name, reason: reason, listens: map[string]*listen{}}
+	e.fdEdge = fdEdge(o.FdReserve)
 	for i := 0; i < o.Workers; i++ {
 		w := newWorker(e, i)
 		ready := make(chan error, 1)

@@ -33,15 +33,16 @@ type worker struct {
 	nowNano int64
 	wheel   wheel
 
-	conns         []*conn  // slot table; nil = free
-	cgen          []uint32 // generation per slot
-	cfree         []uint32
-	scratch       []byte // refusal lines
-	lastAcceptLog time.Time
-	parked        []*lsock // listens resting after an accept error
-	lsocks        []*lsock
-	lfree         []uint32
-	lgen          uint32
+	conns          []*conn  // slot table; nil = free
+	cgen           []uint32 // generation per slot
+	cfree          []uint32
+	scratch        []byte // refusal lines
+	lastAcceptLog  time.Time
+	lastReserveLog time.Time
+	parked         []*lsock // listens resting after an accept error
+	lsocks         []*lsock
+	lfree          []uint32
+	lgen           uint32
 
 	spool         SpoolWriter
 	staged        []staged

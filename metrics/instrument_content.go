@@ -8,3 +8,10 @@ func (s *instSession) InContent() bool {
 	cr, ok := s.s.(proto.ContentReceiver)
 	return ok && cr.InContent()
 }
+
+// Authenticated forwards proto.AuthReporter (the fd reserve sheds
+// unauthenticated connections first).
+func (s *instSession) Authenticated() bool {
+	a, ok := s.s.(proto.AuthReporter)
+	return ok && a.Authenticated()
+}

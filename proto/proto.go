@@ -79,7 +79,10 @@ type ConnInfo struct {
 	TLS        bool // the transport is TLS (implicit Use_SSL or after STARTTLS)
 	Policy     *config.Policy
 	Generation uint64 // config generation the connection was accepted under
-	Accepted   time.Time
+	// Reserve: accepted on the fd reserve (engine/reserve.go); an HTTP
+	// session serves only its health endpoints and closes.
+	Reserve  bool
+	Accepted time.Time
 	// Proxy describes the PROXY header that set Remote and Local, for logs:
 	// the balancer's address and the recorded TLVs. "" without a header.
 	Proxy string

@@ -161,7 +161,7 @@ func (s *session) onHead(head, out []byte) ([]byte, proto.Action) {
 		// A refused body is skipped only if the client is sending it anyway
 		// and it is not huge; after a 100-continue offer, or with no usable
 		// framing, closing is the only safe way on.
-		closing := r.close || s.h.ShuttingDown() ||
+		closing := r.close || s.h.ShuttingDown() || s.c.Reserve ||
 			(r.hasBody() && (r.expect || e.code == 411 || e.code == 413 || r.clen > s.max))
 		s.resp = appendErrorJSON(s.resp[:0], e.why)
 		s.logResponse(e.code, len(s.resp))
@@ -200,6 +200,9 @@ func (s *session) check() (*herr, string) {
 	if s.auth == authDeny {
 		return errForbidden, ""
 	}
+	if s.c.Reserve && s.rt != rHealthz && s.rt != rReadyz {
+		return errReserve, "" // on the fd reserve: health checks only
+	}
 	if !s.f.exists(s.rt) {
 		return errNotFound, ""
 	}
@@ -226,6 +229,7 @@ var (
 	errNotFound  = &herr{404, "not found"}
 	errMethod    = &herr{405, "method not allowed"}
 	errForbidden = &herr{403, "forbidden"}
+	errReserve   = &herr{503, "file descriptors nearly exhausted: only /healthz and /readyz are served now"}
 	errAuth      = &herr{401, "authentication required"}
 )
 
@@ -242,7 +246,7 @@ func (s *session) onBody(out []byte) ([]byte, proto.Action) {
 // reply sends the final response of the current request and readies the
 // session for the next one.
 func (s *session) reply(out []byte, code int, ctype string, body []byte, extra string) ([]byte, proto.Action) {
-	closing := s.req.close || s.h.ShuttingDown()
+	closing := s.req.close || s.h.ShuttingDown() || s.c.Reserve
 	s.logResponse(code, len(body))
 	out = appendResponse(out, code, s.date.get(s.h.Now()), ctype, body, extra, closing,
 		s.req.method == mHEAD)

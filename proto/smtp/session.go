@@ -190,3 +190,6 @@ func (s *session) closeWith(out []byte, r reply) ([]byte, proto.Action) {
 
 // InContent implements proto.ContentReceiver: DATA body or BDAT chunk octets.
 func (s *session) InContent() bool { return s.st == stData || s.st == stBDAT }
+
+// Authenticated implements proto.AuthReporter.
+func (s *session) Authenticated() bool { return s.authed }
