@@ -243,3 +243,10 @@ func serviceIs(listener, service string) bool {
 	return strings.EqualFold(config.KindOf(listener).Service, service) || strings.EqualFold(listener, service) ||
 		strings.EqualFold(strings.TrimSuffix(l, "_listener"), service)
 }
+
+// Upgrade asks cmd/sluiced to start its successor; it returns at once so
+// the answer reaches the console before this process drains.
+func (k console) Upgrade() (control.Reply, error) {
+	k.d.RequestUpgrade()
+	return control.Reply{Text: "upgrade started: the binary at sluiced's path takes the sockets and the spool; this process drains and exits (the daemon log tells the outcome)"}, nil
+}

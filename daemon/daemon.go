@@ -58,17 +58,19 @@ type Daemon struct {
 	mu  sync.Mutex // serialises generation changes and Apply
 	cfg atomic.Pointer[config.Config]
 
-	eng      *engine.Engine
-	sock     *sockets // sockets.go: one daemon per port, binds ahead of Apply
-	store    *spool.Store
-	spoolDir string
-	stats    *stats
-	metrics  *http.Server
-	metAddr  net.Addr
-	reg      *prometheus.Registry
-	protos   map[string]*stat.Proto // per protocol, for the daemon's life
-	ho       handoffState           // handoff.go
-	tpl      templates              // the HTTP_Listener's stored templates (templates.go)
+	eng        *engine.Engine
+	sock       *sockets      // sockets.go: one daemon per port, binds ahead of Apply
+	probing    atomic.Bool   // alive.go: a liveness probe is in flight
+	upgradeReq chan struct{} // upgrade.go: console "upgrade"
+	store      *spool.Store
+	spoolDir   string
+	stats      *stats
+	metrics    *http.Server
+	metAddr    net.Addr
+	reg        *prometheus.Registry
+	protos     map[string]*stat.Proto // per protocol, for the daemon's life
+	ho         handoffState           // handoff.go
+	tpl        templates              // the HTTP_Listener's stored templates (templates.go)
 
 	reloadOK, reloadFailed atomic.Uint64
 	lastReloadBad          atomic.Bool
@@ -94,7 +96,8 @@ func New(o Options) (*Daemon, error) {
 	for _, w := range c.Warnings {
 		o.Log.Warn("config", "warning", w)
 	}
-	d := &Daemon{opts: o, log: o.Log, started: time.Now(), done: make(chan struct{}), stats: newStats()}
+	d := &Daemon{opts: o, log: o.Log, started: time.Now(), done: make(chan struct{}), stats: newStats(),
+		upgradeReq: make(chan struct{}, 1)}
 	d.edge = newEdge()
 	d.cfg.Store(c)
 	g := c.Global()
@@ -110,6 +113,18 @@ func New(o Options) (*Daemon, error) {
 	// Every Listen is bound before the spool is opened and before any is
 	// served: a port another sluiced or program holds ends the start-up
 	// (exit 1) unless Start_On_Listen_Failure says to serve the rest.
+	if c.Path == "<default>" {
+		// The embedded default keeps its console socket in var/ under the
+		// working directory; that one directory is made for it. A file's
+		// Unix Listens need their directories to exist.
+		for _, ls := range spec.Listens {
+			if ls.Network == "unix" && ls.Enabled {
+				if err := os.MkdirAll(filepath.Dir(ls.Address), 0o750); err != nil {
+					return nil, fmt.Errorf("daemon: directory for %s: %w", ls.Address, err)
+				}
+			}
+		}
+	}
 	d.sock = newSockets(d.workers(g))
 	notes, err := d.sock.adopt(o.Inherited, spec.Listens)
 	for _, n := range notes {
@@ -158,8 +173,11 @@ func New(o Options) (*Daemon, error) {
 		o.Log.Error("some Listens failed to start", "err", err)
 	}
 	d.sock.applied(spec.Listens)
+	d.logServing()
 	return d, nil
 }
+
+func (d *Daemon) pid() int { return os.Getpid() }
 
 func (d *Daemon) workers(g *config.Policy) int {
 	if d.opts.Workers > 0 {

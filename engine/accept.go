@@ -46,7 +46,10 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 		info.Policy = m.Policy
 	}
 	switch {
-	case w.e.down.Load():
+	// During a handover (KeepSocketFiles) a connection this process still
+	// took from the shared accept queue is served and drained, not
+	// refused: the successor would have accepted it.
+	case w.e.down.Load() && !w.e.keepFiles.Load():
 		ct.RefusedDown.Add(1)
 		w.refuse(spec, &info, proto.RefuseShutdown, fd)
 		return

@@ -17,8 +17,26 @@ import (
 
 // defaultSocket is the Unix Listen of the Control_Listener in the embedded
 // default configuration, as sluiced would bind it from this directory.
+// unitConfig is the configuration the systemd unit runs (deploy/).
+var unitConfig = "/etc/sluice/ecelerity.conf"
+
+// defaultSocket is the console to use without -s: $SLUICE_SOCKET, else
+// the first Unix control socket of the unit's configuration when that file
+// exists (so sluicectl on a server finds the daemon the unit runs), else
+// the embedded default config's (var/control.sock under the working
+// directory, for a daemon started from a clone).
 func defaultSocket() (string, error) {
+	if s := os.Getenv("SLUICE_SOCKET"); s != "" {
+		return s, nil
+	}
 	c, err := config.LoadDefault()
+	from := "the default config"
+	if _, serr := os.Stat(unitConfig); serr == nil {
+		from = unitConfig
+		if c, err = config.Load(unitConfig); err != nil {
+			return "", fmt.Errorf("cannot read %s (%v); use -s", unitConfig, err)
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("cannot read the default config (%v); use -s", err)
 	}
@@ -32,7 +50,7 @@ func defaultSocket() (string, error) {
 			}
 		}
 	}
-	return "", errors.New("the default config has no Control_Listener Unix socket; use -s")
+	return "", fmt.Errorf("%s has no Control_Listener Unix socket; use -s", from)
 }
 
 // password takes -p, then $SLUICE_PASSWORD, then asks the terminal.

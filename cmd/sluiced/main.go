@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"sluice/config"
 	"sluice/daemon"
+	"sluice/internal/systemd"
 	"sluice/metrics"
 )
 
@@ -58,8 +60,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sluiced:", err)
 		return 2
 	}
-	d, err := daemon.New(daemon.Options{ConfigPath: *cfgPath, Config: c, EventLoop: *eventLoop,
-		Workers: *workers, SpoolDir: *spoolDir, MetricsAddr: *metricsAt, Log: log})
+	opts := daemon.Options{ConfigPath: *cfgPath, Config: c, EventLoop: *eventLoop,
+		Workers: *workers, SpoolDir: *spoolDir, MetricsAddr: *metricsAt, Log: log}
+	// Sockets from a predecessor (upgrade) or from systemd (socket
+	// activation) are served instead of bound.
+	succ, inherited, err := receiveHandover()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if succ != nil {
+		opts.Inherited, opts.BeforeSpool = inherited, succ.bound
+		if succ.meta.Workers > 0 {
+			opts.Workers = succ.meta.Workers
+		}
+	} else if fds, _ := systemd.ListenFDs(); len(fds) > 0 {
+		for _, fd := range fds {
+			opts.Inherited = append(opts.Inherited, daemon.InheritedSocket{FD: fd})
+		}
+		log.Info("socket activation", "sockets", len(fds))
+	}
+	d, err := daemon.New(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "sluiced:", err)
 		return 1
@@ -71,28 +92,54 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer pid.remove()
-	return serve(d, log, *drain)
+	if succ != nil {
+		succ.serving()
+	}
+	systemd.Notify("READY=1\nSTATUS=serving\nMAINPID=" + strconv.Itoa(os.Getpid()))
+	stopDog := make(chan struct{})
+	defer close(stopDog)
+	go systemd.Watchdog(stopDog, d.Alive)
+	return serve(d, log, *drain, exe, args)
 }
 
-// serve runs until SIGTERM/SIGINT or a console shutdown; SIGHUP reloads.
-func serve(d *daemon.Daemon, log *slog.Logger, drain time.Duration) int {
+// exe is this binary's path as started, resolved before anything can
+// replace the file: an upgrade runs whatever is at that path then.
+var exe, _ = os.Executable()
+
+// serve runs until SIGTERM/SIGINT or a console shutdown; SIGHUP reloads;
+// SIGUSR2 or console "upgrade" hands over to a new binary.
+func serve(d *daemon.Daemon, log *slog.Logger, drain time.Duration, exe string, args []string) int {
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR2)
 	for {
 		select {
 		case s := <-sigs:
-			if s == syscall.SIGHUP {
+			switch s {
+			case syscall.SIGHUP:
+				systemd.Notify("RELOADING=1")
 				if text, err := d.Reload(""); err != nil {
 					log.Error("reload failed; the old configuration keeps serving", "err", err)
 				} else {
 					log.Info("reloaded", "result", text)
 				}
+				systemd.Notify("READY=1")
+				continue
+			case syscall.SIGUSR2:
+				if upgrade(d, log, drain, exe, args) {
+					return 0
+				}
 				continue
 			}
 			log.Info("shutting down", "signal", s.String(), "drain", drain)
+		case <-d.UpgradeRequests():
+			if upgrade(d, log, drain, exe, args) {
+				return 0
+			}
+			continue
 		case <-d.Done():
 			log.Info("shutting down", "reason", "console shutdown")
 		}
+		systemd.Notify("STOPPING=1")
 		ctx, cancel := context.WithTimeout(context.Background(), drain)
 		err := d.Shutdown(ctx)
 		cancel()

@@ -59,6 +59,9 @@ type Backend interface {
 	// Shutdown answers "shutdown" and starts draining the daemon; it must
 	// return before the drain completes so the answer can be sent.
 	Shutdown() (Reply, error)
+	// Upgrade answers "upgrade": it starts the zero-downtime replacement
+	// of the process by the binary now at its path, and returns at once.
+	Upgrade() (Reply, error)
 }
 
 // ValueKind is the shape of a "config set" value.

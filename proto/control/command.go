@@ -31,6 +31,7 @@ const (
 	opConfigBegin    // tx.go
 	opConfigCommit   // tx.go
 	opConfigRollback // tx.go
+	opUpgrade
 )
 
 // command is one parsed request. args index the lexer's tokens and stay
@@ -98,7 +99,7 @@ func (p *parser) parse(line []byte) (c command, ok bool) {
 
 // names lists the top-level commands; help.go documents each.
 var names = [...]string{"config", "summary", "show", "count", "listeners", "peer",
-	"version", "pid", "help", "shutdown", "quit", "exit", "auth", "xml", "handoff", "spool"}
+	"version", "pid", "help", "shutdown", "quit", "exit", "auth", "xml", "handoff", "spool", "upgrade"}
 
 // dispatch parses the operands of the command named by w. Direct calls
 // (not a table of funcs) keep c on the caller's stack.
@@ -138,6 +139,8 @@ func (p *parser) dispatch(c *command, w token, t []token) bool {
 		return p.handoff(c, t)
 	case 15:
 		return p.spoolDead(c, t)
+	case 16:
+		return p.fixed(c, t, opUpgrade, "upgrade")
 	}
 	return p.failTok("Unknown command ", w, "; try 'help'")
 }

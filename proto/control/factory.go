@@ -162,6 +162,8 @@ func (f *Factory) call(r *request) (Reply, error) {
 		return b.Peer(r.args[0], r.args[1], ip.Unmap())
 	case opShutdown:
 		return b.Shutdown()
+	case opUpgrade:
+		return b.Upgrade()
 	case opHandoff, opSpoolDead:
 		return callHandoff(b, r)
 	}

@@ -35,6 +35,7 @@ scope path: e.g. esmtp_listener listen :25 peer 10.0.0.0/8
 	{name: "pid", text: "pid              the daemon's process id\n"},
 	{name: "help", text: "help [command]   this list, or one command's help\n"},
 	{name: "shutdown", text: "shutdown         stop accepting, drain and exit\n"},
+	{name: "upgrade", text: "upgrade          start the binary now at sluiced's path; it takes the sockets and the spool, this process drains and exits\n"},
 	{name: "quit", text: "quit             close this console connection (also: exit)\n"},
 	{name: "auth", text: "auth login <user> <password-base64>   log in (TCP listeners with Enable_Authentication)\n"},
 	{name: "handoff", text: `handoff                      per target: state, connections, in flight, delivered, deferred,

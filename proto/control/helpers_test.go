@@ -48,6 +48,7 @@ func (b *fakeBackend) ConfigSet(p []string, v Value) (Reply, error) {
 	return b.rec("set %q %s", p, v.ConfigText())
 }
 func (b *fakeBackend) ConfigUnset(p []string) (Reply, error) { return b.rec("unset %q", p) }
+func (b *fakeBackend) Upgrade() (Reply, error)               { return b.rec("upgrade") }
 func (b *fakeBackend) ConfigCommit(cs []Change) (Reply, error) {
 	return b.rec("commit %v", cs)
 }

@@ -116,6 +116,7 @@ func (b *Backend) ConfigSet(p []string, v control.Value) (control.Reply, error) 
 	return b.rec(p, "set %v %s", p, v.ConfigText())
 }
 func (b *Backend) ConfigUnset(p []string) (control.Reply, error) { return b.rec(p, "unset %v", p) }
+func (b *Backend) Upgrade() (control.Reply, error)               { return b.rec(nil, "upgrade") }
 func (b *Backend) ConfigCommit(cs []control.Change) (control.Reply, error) {
 	return b.rec(nil, "commit %v", cs)
 }
