@@ -13,8 +13,7 @@ import (
 // so sluiced -check can run beside a live daemon. A nil error means the
 // daemon will start with c, sockets and spool permitting.
 func Check(c *config.Config) error {
-	d := &Daemon{log: slog.New(slog.NewTextHandler(io.Discard, nil)), stats: newStats(), done: make(chan struct{})}
-	d.cfg.Store(c)
+	d := newDaemon(Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, c)
 	d.initProtoStats(1)
 	_, err := d.buildSpec(c)
 	return err

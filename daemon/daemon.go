@@ -96,10 +96,7 @@ func New(o Options) (*Daemon, error) {
 	for _, w := range c.Warnings {
 		o.Log.Warn("config", "warning", w)
 	}
-	d := &Daemon{opts: o, log: o.Log, started: time.Now(), done: make(chan struct{}), stats: newStats(),
-		upgradeReq: make(chan struct{}, 1)}
-	d.edge = newEdge()
-	d.cfg.Store(c)
+	d := newDaemon(o, c)
 	g := c.Global()
 	dir := firstNonEmpty(o.SpoolDir, g.String("spoolbase"), "var/spool")
 	if d.spoolDir, err = filepath.Abs(dir); err != nil {
@@ -178,6 +175,15 @@ func New(o Options) (*Daemon, error) {
 }
 
 func (d *Daemon) pid() int { return os.Getpid() }
+
+// newDaemon is the state New and Check share, before anything is opened.
+func newDaemon(o Options, c *config.Config) *Daemon {
+	d := &Daemon{opts: o, log: o.Log, started: time.Now(), done: make(chan struct{}), stats: newStats(),
+		upgradeReq: make(chan struct{}, 1)}
+	d.edge = newEdge()
+	d.cfg.Store(c)
+	return d
+}
 
 func (d *Daemon) workers(g *config.Policy) int {
 	if d.opts.Workers > 0 {
