@@ -22,6 +22,7 @@ type handoffState struct {
 	dsn      *spool.Committer
 	pressure *handoff.Pressure
 	flag     atomic.Pointer[handoff.Pressure] // what sessions read (pressure())
+	running  atomic.Pointer[handoff.Dispatcher] // what the console and metrics read
 }
 
 // startHandoff starts the dispatcher. Without a Handoff scope it runs with
@@ -42,6 +43,7 @@ func (d *Daemon) startHandoff(c *config.Config) error {
 	hw := highWater(c)
 	d.ho.pressure = handoff.NewPressure(d.store, hw.Percent, hw.Bytes, 0, d.log)
 	d.ho.flag.Store(d.ho.pressure)
+	d.ho.running.Store(d.ho.disp)
 	return nil
 }
 
@@ -68,6 +70,7 @@ func (d *Daemon) stopHandoff(ctx context.Context) error {
 		d.ho.flag.Store(nil)
 		d.ho.pressure.Close()
 	}
+	d.ho.running.Store(nil)
 	if d.ho.disp != nil {
 		err = d.ho.disp.Close(ctx)
 	}
@@ -79,7 +82,7 @@ func (d *Daemon) stopHandoff(ctx context.Context) error {
 }
 
 // Handoff is the dispatcher (nil before start and after shutdown).
-func (d *Daemon) Handoff() *handoff.Dispatcher { return d.ho.disp }
+func (d *Daemon) Handoff() *handoff.Dispatcher { return d.ho.running.Load() }
 
 // BackPressure reports whether the spool is above Spool_High_Water.
 func (d *Daemon) BackPressure() bool { return d.ho.flag.Load().On() }
@@ -89,7 +92,9 @@ func (d *Daemon) BackPressure() bool { return d.ho.flag.Load().On() }
 // running.
 func (d *Daemon) pressure() proto.Pressure { return pressureFlag{&d.ho.flag} }
 
-type pressureFlag struct{ p *atomic.Pointer[handoff.Pressure] }
+type pressureFlag struct {
+	p *atomic.Pointer[handoff.Pressure]
+}
 
 func (f pressureFlag) On() bool { return f.p.Load().On() }
 

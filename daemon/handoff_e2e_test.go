@@ -3,6 +3,8 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/smtp"
 	"net/textproto"
 	"os"
@@ -99,6 +101,28 @@ func TestHandoffToMaildir(t *testing.T) {
 			}
 			k.Handoff([]string{"resume"})
 			readMaildir(t, filepath.Join(td.dir, "mail"), 31)
+			for end := time.Now().Add(10 * time.Second); td.Store().Len() > 0 && time.Now().Before(end); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			resp, err := http.Get("http://" + td.MetricsAddr().String() + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mb, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			target := "maildir:" + td.dir + "/mail"
+			for _, want := range []string{
+				`sluice_handoff_messages_total{result="delivered",target="` + target + `"} 31`,
+				`sluice_handoff_messages_total{result="bounced",target="` + target + `"} 0`,
+				`sluice_handoff_duration_seconds_count{target="` + target + `"} 31`,
+				`sluice_handoff_target_up{target="` + target + `"} 1`,
+				"sluice_spool_backlog_messages 0", "sluice_spool_backlog_bytes 0",
+				"sluice_spool_oldest_message_age_seconds 0", "sluice_spool_back_pressure 0",
+			} {
+				if !strings.Contains(string(mb), want) {
+					t.Errorf("metrics lack %q", want)
+				}
+			}
 		})
 	}
 }

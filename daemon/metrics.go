@@ -26,6 +26,7 @@ func (d *Daemon) initProtoStats(workers int) {
 func (d *Daemon) startMetrics(addr string) error {
 	d.reg = metrics.New(d)
 	d.reg.MustRegister(filterCollector{&d.flt})
+	d.reg.MustRegister(handoffCollector{d})
 	if addr == "off" {
 		return nil
 	}

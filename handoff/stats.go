@@ -62,3 +62,23 @@ func quantile(h stat.HistogramSnapshot, q float64) time.Duration {
 	}
 	return 0
 }
+
+// TargetCounters are one target's totals (by name, including targets a
+// reload removed), for metrics.
+type TargetCounters struct {
+	Name                         string
+	Delivered, Deferred, Bounced uint64
+	Duration                     stat.HistogramSnapshot
+}
+
+// Counters reads every target's totals without involving the loop.
+func (d *Dispatcher) Counters() []TargetCounters {
+	d.cmu.Lock()
+	defer d.cmu.Unlock()
+	out := make([]TargetCounters, 0, len(d.counters))
+	for name, c := range d.counters {
+		out = append(out, TargetCounters{Name: name, Delivered: c.delivered.Load(), Deferred: c.deferred.Load(),
+			Bounced: c.bounced.Load(), Duration: c.dur.Snapshot()})
+	}
+	return out
+}
