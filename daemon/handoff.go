@@ -21,7 +21,7 @@ type handoffState struct {
 	disp     *handoff.Dispatcher
 	dsn      *spool.Committer
 	pressure *handoff.Pressure
-	flag     atomic.Pointer[handoff.Pressure] // what sessions read (pressure())
+	flag     atomic.Pointer[handoff.Pressure]   // what sessions read (pressure())
 	running  atomic.Pointer[handoff.Dispatcher] // what the console and metrics read
 }
 
