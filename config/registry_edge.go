@@ -13,5 +13,10 @@ func init() {
 		opt("Inbound_Concurrent_Connections", KindInt, "0").global().both(lim).acts(),
 		// postscreen's tests before the banner, ESMTP only.
 		opt("Pregreet_Delay", KindSeconds, "0").both(tyESMTP).acts(),
+		optNoDef("DNSBL_Zones", KindArray).global().both(tyESMTP).acts(),
+		opt("DNSBL_Threshold", KindInt, "1").global().both(tyESMTP).acts(),
+		opt("DNSBL_Timeout", KindSeconds, "5").global().both(tyESMTP).acts(),
+		optNoDef("DNS_Servers", KindArray).global().acts().restart(),
+		opt("DNSBL_Cache_Size", KindInt, "100000").global().acts().restart(),
 	)
 }

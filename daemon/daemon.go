@@ -152,7 +152,7 @@ func New(o Options) (*Daemon, error) {
 	backend := firstNonEmpty(o.EventLoop, g.String("event_loop_backend"), "auto")
 	d.eng, err = engine.New(engine.Options{Workers: d.workers(g), Backend: backend,
 		Log: o.Log, Spool: engine.StoreSpool(d.store), Open: d.sock.open, Limiter: d.edge.limits,
-		FdReserve: int(g.Int("fd_reserve"))})
+		FdReserve: int(g.Int("fd_reserve")), Screen: d.edge.screen()})
 	if err != nil {
 		d.sock.close()
 		d.store.Close()
@@ -180,7 +180,7 @@ func (d *Daemon) pid() int { return os.Getpid() }
 func newDaemon(o Options, c *config.Config) *Daemon {
 	d := &Daemon{opts: o, log: o.Log, started: time.Now(), done: make(chan struct{}), stats: newStats(),
 		upgradeReq: make(chan struct{}, 1)}
-	d.edge = newEdge()
+	d.edge = newEdge(c.Global(), o.Log)
 	d.cfg.Store(c)
 	return d
 }

@@ -1,0 +1,49 @@
+package daemon
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"sluice/internal/dnsmasqtest"
+)
+
+const dnsblConf = `
+Spoolbase = "{{DIR}}/spool"
+Relay_Domains = ( "example.com" )
+DNS_Servers = ( "%[2]s" )
+ESMTP_Listener {
+  SMTP_Extensions = ( "ENHANCEDSTATUSCODES" )
+  Listen "127.0.0.1:%[1]d" {
+    DNSBL_Zones = ( "bl.test" "wl.test=127.0.[0..255].[1..3]*-5" )
+    DNSBL_Timeout = 2
+    Pregreet_Delay = 1
+  }
+}
+`
+
+// TestDNSBLSMTP against a real dnsmasq: 127.0.0.2 is listed and refused
+// with 554 5.7.1 naming the zone; 127.0.0.4 (NXDOMAIN) sends its message;
+// 127.0.0.3 is allowlisted and skips the pregreet test.
+func TestDNSBLSMTP(t *testing.T) {
+	srv := dnsmasqtest.Start(t, []string{"bl.test", "wl.test"},
+		"2.0.0.127.bl.test,127.0.0.2", "3.0.0.127.wl.test,127.0.10.2")
+	for _, be := range backends(t) {
+		t.Run(be, func(t *testing.T) {
+			port := freePort(t)
+			start(t, be, fmt.Sprintf(dnsblConf, port, srv))
+			got := smtpChat(t, dialFromAddr(t, "127.0.0.2", addr(port)))
+			if got[0] != "554 5.7.1 Service unavailable; client [127.0.0.2] blocked using bl.test" {
+				t.Fatalf("listed client: %q", got)
+			}
+			if got := smtplib(t, port, "127.0.0.4", "b@example.com", "Subject: ok\r\n\r\nunlisted\r\n"); got != "sent" {
+				t.Fatalf("unlisted client: %q", got)
+			}
+			c := dialFromAddr(t, "127.0.0.3", addr(port))
+			c.Write([]byte("EHLO early.but.allowlisted\r\n"))
+			if l := readLine(t, c); !strings.HasPrefix(l, "220 ") {
+				t.Fatalf("allowlisted early talker: %q", l)
+			}
+		})
+	}
+}
