@@ -59,12 +59,6 @@ func listenSpec(c *config.Config, l *config.Listen, fac proto.Factory) (engine.L
 	}, nil
 }
 
-// tlsConfigurer is implemented by factories that can terminate TLS
-// (STARTTLS, Use_SSL); the certificate comes from the Listen's policy.
-type tlsConfigurer interface {
-	TLSConfig(c *proto.ConnInfo) (*tls.Config, error)
-}
-
 // listenTLS loads the Listen's certificate when it names one, so a bad
 // certificate fails the load or the reload, not the first handshake.
 func listenTLS(p *config.Policy, fac proto.Factory) (*tls.Config, error) {
@@ -74,7 +68,7 @@ func listenTLS(p *config.Policy, fac proto.Factory) (*tls.Config, error) {
 		}
 		return nil, nil
 	}
-	tc, ok := fac.(tlsConfigurer)
+	tc, ok := fac.(proto.TLSConfigurer)
 	if !ok {
 		return nil, nil
 	}

@@ -93,7 +93,7 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 	if w.gateWanted(m, &c.info) {
 		w.newGate(c, spec, m) // the session starts once the gate opens (gate.go)
 	} else {
-		c.sess = spec.Factory.NewSession(&c.info, c)
+		c.d.S = spec.Factory.NewSession(&c.info, c)
 	}
 	if c.info.TLS {
 		w.onDetached(c) // implicit TLS: the fd never joins the loop
@@ -106,9 +106,7 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 		return
 	}
 	c.readOn = true
-	out, a := c.sess.Start(c.out)
-	c.out = out
-	if w.act(c, a, true) {
+	if c.d.Start() {
 		w.settle(c)
 	}
 }
@@ -126,6 +124,7 @@ func (w *worker) file(c *conn) {
 	}
 	w.cgen[c.slot] = (w.cgen[c.slot] + 1) & genMask
 	c.gen = w.cgen[c.slot]
+	c.d.R = c
 	w.conns[c.slot] = c
 }
 

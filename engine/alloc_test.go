@@ -37,7 +37,7 @@ func fakeConn(t *testing.T, f proto.Factory) (*worker, *conn, *nopBackend) {
 	c := &conn{w: w, fd: -1, l: &listen{}, ctrs: new(ListenCounters), idle: 300e9}
 	c.tl.slot = -1
 	w.file(c)
-	c.sess = f.NewSession(&c.info, c)
+	c.d.S = f.NewSession(&c.info, c)
 	c.readOn = true
 	return w, c, nb
 }
@@ -49,7 +49,7 @@ func TestReadPathAllocs(t *testing.T) {
 	line := []byte("MAIL FROM:<a@example.com>\r\n")
 	round := func() {
 		w.onRecv(c, line)
-		w.onSent(c, len(c.out)-c.sendOff, nil)
+		w.onSent(c, len(c.d.Out)-c.sendOff, nil)
 	}
 	round()
 	if n := testing.AllocsPerRun(1000, round); n != 0 {
@@ -88,7 +88,7 @@ func TestInputBound(t *testing.T) {
 	if !c.torn || c.reason != proto.CloseError || c.ctrs.InputOverflow.Load() != 1 {
 		t.Fatalf("torn %v reason %v overflow %d", c.torn, c.reason, c.ctrs.InputOverflow.Load())
 	}
-	if len(c.in) > proto.MaxUnconsumed+len(chunk) {
-		t.Fatalf("kept %d bytes", len(c.in))
+	if len(c.d.In) > proto.MaxUnconsumed+len(chunk) {
+		t.Fatalf("kept %d bytes", len(c.d.In))
 	}
 }

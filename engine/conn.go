@@ -15,9 +15,8 @@ const (
 	// the session's own bound it leaves room for what the kernel had already
 	// received when reading was paused: a multishot recv delivers a socket's
 	// queued data in one completion batch, before the cancel takes effect.
-	hardIn    = proto.MaxUnconsumed + 1<<20
-	outKeep   = 64 << 10 // a flushed output buffer larger than this is dropped
-	feedChunk = 16 << 10 // input per Feed call
+	hardIn  = proto.MaxUnconsumed + 1<<20
+	outKeep = 64 << 10 // a flushed output buffer larger than this is dropped
 )
 
 // conn is one accepted connection. It is owned by its worker's thread.
@@ -29,12 +28,10 @@ type conn struct {
 	l          *listen
 	ctrs       *ListenCounters
 	info       proto.ConnInfo
-	sess       proto.Session
+	d          proto.Driver  // the session, its kept input, output (d.Out[sendOff:] unsent) and owed results
 	idle       time.Duration // policy Idle_Time, used when the session names no timeout
 	minRate    int64         // Min_Data_Rate, bytes/s inside message content; 0 none (rate.go)
 	caps       [2]*budget
-	in         []byte // input the session has not consumed yet
-	out        []byte // output; out[sendOff:] is unsent
 	sendOff    int
 	sending    bool
 	flight     []byte // the buffer of the send in flight, kept reachable until its completion
@@ -48,8 +45,6 @@ type conn struct {
 	tls        *tlsState // set once the connection runs on its TLS goroutine
 	torn       bool      // teardown started; no session call after this
 	reason     proto.CloseReason
-	pend       []pendOp // Submit/Go results owed to the session, in call order
-	seq        uint64
 	deadline   int64 // worker clock ns; 0 = no idle limit
 	tl         timerLink
 	ep         epollConn
@@ -58,15 +53,18 @@ type conn struct {
 	rate rateHold // per-source concurrency slot (limits.go)
 }
 
-type pendOp struct {
-	seq  uint64
-	done bool
-	res  proto.Result
+// MayFeed implements proto.Runner: the engine's reasons to stop feeding.
+func (c *conn) MayFeed() bool {
+	return !c.torn && !c.closing && !c.tlsWait && len(c.d.Out)-c.sendOff <= highWater
 }
 
-func (w *worker) canFeed(c *conn) bool {
-	return !c.torn && !c.closing && !c.tlsWait && len(c.pend) == 0 && len(c.out)-c.sendOff <= highWater
+// Act implements proto.Runner. A Feed inside rate-limited content moves
+// the idle clock by its bytes only (rate.go).
+func (c *conn) Act(a proto.Action, st proto.Step) bool {
+	return c.w.act(c, a, st.Resumed || c.w.credit(c, st.Consumed, st.Wrote, st.Content))
 }
+
+func (w *worker) canFeed(c *conn) bool { return c.d.Pending() == 0 && c.MayFeed() }
 
 // act applies a session's Action; false means the connection is torn down.
 // Only progress (input consumed, output made, a resume) restarts the idle
@@ -96,7 +94,7 @@ func (w *worker) act(c *conn, a proto.Action, progress bool) bool {
 // touch restarts the idle clock after session progress. Raw bytes that the
 // session does not consume (a slowloris dribble) do not count.
 func (w *worker) touch(c *conn) {
-	d := c.sess.Timeout()
+	d := c.d.S.Timeout()
 	if d <= 0 {
 		d = c.idle
 	}
@@ -108,42 +106,6 @@ func (w *worker) touch(c *conn) {
 	w.wheel.arm(c, c.deadline)
 }
 
-// feed runs the session over buf until it stops consuming or may not be fed.
-// Input goes in slices of feedChunk so that one call cannot produce an
-// unbounded amount of output (an echo of a large backlog); a session that
-// consumes nothing of a slice gets the whole rest next, in case it needs a
-// longer unit than the slice.
-func (w *worker) feed(c *conn, buf []byte) int {
-	total, wide := 0, false
-	for total < len(buf) && w.canFeed(c) {
-		end := len(buf)
-		if !wide && end-total > feedChunk {
-			end = total + feedChunk
-		}
-		before := len(c.out)
-		content := c.inContent()
-		n, out, a := c.sess.Feed(buf[total:end], c.out)
-		c.out = out
-		if n < 0 || n > end-total {
-			w.closeConn(c, proto.CloseError)
-			return total
-		}
-		total += n
-		if !w.act(c, a, w.credit(c, n, len(out) != before, content)) {
-			break
-		}
-		if n == 0 {
-			if end == len(buf) {
-				break
-			}
-			wide = true
-			continue
-		}
-		wide = false
-	}
-	return total
-}
-
 func (w *worker) onRecv(c *conn, data []byte) {
 	if c.torn {
 		return
@@ -153,62 +115,26 @@ func (w *worker) onRecv(c *conn, data []byte) {
 		w.settle(c)
 		return
 	}
-	if len(c.in) == 0 && w.canFeed(c) {
-		data = data[w.feed(c, data):]
-		if c.torn || !w.keep(c, data) {
-			return
-		}
-		if w.canFeed(c) && len(c.in) > proto.MaxUnconsumed {
-			w.overflow(c) // the session broke its bound
-			return
-		}
-	} else {
-		if !w.keep(c, data) {
-			return
-		}
-		w.feedBuffered(c)
+	if w.driven(c, c.d.Input(data, hardIn)) {
+		w.settle(c)
 	}
-	w.settle(c)
-}
-
-// keep stores unconsumed input in the connection's own memory.
-func (w *worker) keep(c *conn, data []byte) bool {
-	if len(data) == 0 {
-		return true
-	}
-	if len(c.in)+len(data) > hardIn {
-		w.overflow(c)
-		return false
-	}
-	if c.in == nil {
-		c.in = make([]byte, 0, max(len(data), 512))
-	}
-	c.in = append(c.in, data...)
-	return true
-}
-
-func (w *worker) overflow(c *conn) {
-	c.ctrs.InputOverflow.Add(1)
-	w.closeConn(c, proto.CloseError)
 }
 
 // feedBuffered feeds kept input once the session may take it.
-func (w *worker) feedBuffered(c *conn) {
-	if len(c.in) == 0 || !w.canFeed(c) {
-		return
+func (w *worker) feedBuffered(c *conn) { w.driven(c, c.d.FeedKept()) }
+
+// driven applies the outcome of a driver step; false: c is torn down.
+func (w *worker) driven(c *conn, err error) bool {
+	switch err {
+	case nil:
+		return !c.torn
+	case proto.ErrOverflow:
+		c.ctrs.InputOverflow.Add(1)
+		w.closeConn(c, proto.CloseError)
+	case proto.ErrBadCount:
+		w.closeConn(c, proto.CloseError)
 	}
-	k := w.feed(c, c.in)
-	if c.torn {
-		return
-	}
-	rest := copy(c.in, c.in[k:])
-	c.in = c.in[:rest]
-	if rest == 0 && cap(c.in) > 4096 {
-		c.in = nil // an idle connection holds no input memory
-	}
-	if w.canFeed(c) && len(c.in) > proto.MaxUnconsumed {
-		w.overflow(c)
-	}
+	return false
 }
 
 // settle starts output, finishes closes and sets read interest.
@@ -220,15 +146,15 @@ func (w *worker) settle(c *conn) {
 		// Plaintext pipelined behind STARTTLS must not reach the TLS
 		// session (command injection, RFC 3207 §6): drop it. What arrives
 		// from now on is the client's TLS handshake.
-		c.in, c.tlsCleared = c.in[:0], true
+		c.d.In, c.tlsCleared = c.d.In[:0], true
 	}
-	unsent := len(c.out) - c.sendOff
+	unsent := len(c.d.Out) - c.sendOff
 	if !c.sending && unsent > 0 {
 		c.sending = true
-		c.flight = c.out[c.sendOff:]
+		c.flight = c.d.Out[c.sendOff:]
 		w.b.send(c, c.flight)
 	}
-	if !c.sending && unsent == 0 && len(c.pend) == 0 {
+	if !c.sending && unsent == 0 && c.d.Pending() == 0 {
 		switch {
 		case c.closing:
 			w.closeConn(c, proto.CloseProtocol)
@@ -243,7 +169,7 @@ func (w *worker) settle(c *conn) {
 			return
 		}
 	}
-	want := !c.eof && !c.closing && (w.canFeed(c) || len(c.in) < pauseBytes)
+	want := !c.eof && !c.closing && (w.canFeed(c) || len(c.d.In) < pauseBytes)
 	if want != c.readOn {
 		c.readOn = want
 		if want {

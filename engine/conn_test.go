@@ -166,7 +166,7 @@ func TestNeverReadingClient(t *testing.T) {
 			for _, c := range w.conns {
 				if c != nil {
 					found++
-					in, out, unsent = cap(c.in), cap(c.out), len(c.out)-c.sendOff
+					in, out, unsent = cap(c.d.In), cap(c.d.Out), len(c.d.Out)-c.sendOff
 				}
 			}
 			close(done)
@@ -175,7 +175,7 @@ func TestNeverReadingClient(t *testing.T) {
 		if found != 1 || unsent < highWater {
 			t.Fatalf("want one stalled connection with output pending: %d conns, %d bytes unsent; closed %v %v %v %v", found, unsent, f.Closed[0].Load(), f.Closed[1].Load(), f.Closed[2].Load(), f.Closed[3].Load())
 		}
-		if in > hardIn || out > 2*(highWater+feedChunk) {
+		if in > hardIn || out > 2*(highWater+proto.FeedChunk) {
 			t.Fatalf("server buffers grew: in %d out %d", in, out)
 		}
 		if written.Load() > 64<<20 {

@@ -25,14 +25,14 @@ func (w *worker) onSent(c *conn, n int, err error) {
 		w.touch(c) // output progress: the peer is reading (rate.go)
 	}
 	switch {
-	case c.sendOff == len(c.out):
-		c.out, c.sendOff = c.out[:0], 0
-		if cap(c.out) > outKeep {
-			c.out = nil
+	case c.sendOff == len(c.d.Out):
+		c.d.Out, c.sendOff = c.d.Out[:0], 0
+		if cap(c.d.Out) > outKeep {
+			c.d.Out = nil
 		}
 	case c.sendOff >= 32<<10:
-		rest := copy(c.out, c.out[c.sendOff:])
-		c.out, c.sendOff = c.out[:rest], 0
+		rest := copy(c.d.Out, c.d.Out[c.sendOff:])
+		c.d.Out, c.sendOff = c.d.Out[:rest], 0
 	}
 	w.feedBuffered(c)
 	w.settle(c)
@@ -62,7 +62,7 @@ func classify(err error) proto.CloseReason {
 func (w *worker) onTimer(c *conn) {
 	switch {
 	case c.torn || c.deadline == 0:
-	case len(c.pend) > 0: // never reaped while waiting on the spool
+	case c.d.Pending() > 0: // never reaped while waiting on the spool
 		w.wheel.arm(c, w.nowNano+int64(time.Second))
 	case c.deadline > w.nowNano:
 		w.wheel.arm(c, c.deadline)

@@ -18,9 +18,9 @@ import (
 //     client that talks meanwhile, or is listed, is refused.
 //
 // Then the real session is created, its banner sent and any bytes that
-// followed the header fed to it, and the gate steps aside (c.sess becomes
+// followed the header fed to it, and the gate steps aside (c.d.S becomes
 // the protocol session), so it costs nothing afterwards. With Use_SSL the
-// gate stays in c.sess until onDetached takes the session out of it: the
+// gate stays in c.d.S until onDetached takes the session out of it: the
 // header comes in clear, before the TLS handshake.
 type gate struct {
 	c       *conn
@@ -53,7 +53,7 @@ func (w *worker) newGate(c *conn, spec *ListenSpec, m *acl.Match) {
 		c.idle = 0 // Proxy_Protocol_Timeout = 0: wait for ever
 	}
 	c.info.TLS = false // the gate's phases run in clear, on the loop
-	c.sess = g
+	c.d.S = g
 }
 
 // Start: no banner. Without a PROXY phase the hold begins now.
@@ -111,7 +111,7 @@ func (g *gate) open(out []byte) ([]byte, proto.Action) {
 		c.tlsCleared = true // the buffered bytes are the TLS handshake
 		return out, proto.StartTLS
 	}
-	c.sess = g.inner // step aside: the protocol session is fed directly from now
+	c.d.S = g.inner // step aside: the protocol session is fed directly from now
 	return g.inner.Start(out)
 }
 
@@ -123,8 +123,8 @@ func (g *gate) refuse(why proto.RefuseReason, out []byte) ([]byte, proto.Action)
 // ungate takes the protocol session out of a gate at the move to TLS, and
 // says whether the session still needs its Start (the implicit-TLS case).
 func ungate(c *conn) bool {
-	if g, ok := c.sess.(*gate); ok && g.inner != nil {
-		c.sess = g.inner
+	if g, ok := c.d.S.(*gate); ok && g.inner != nil {
+		c.d.S = g.inner
 		return true
 	}
 	return false

@@ -74,7 +74,7 @@ func (w *worker) startHold(g *gate, out []byte) ([]byte, proto.Action) {
 	if h.waiting == 0 {
 		return w.endHold(g, out)
 	}
-	h.seq = c.push()
+	h.seq = c.d.Push(nil)
 	return out, proto.Suspend
 }
 
@@ -94,11 +94,11 @@ func (w *worker) endHold(g *gate, out []byte) ([]byte, proto.Action) {
 	switch {
 	case v.Allowed:
 		c.ctrs.DNSWLPassed.Add(1)
-	case h.delay > 0 && len(c.in) > 0:
+	case h.delay > 0 && len(c.d.In) > 0:
 		c.ctrs.Pregreet.Add(1)
 		w.e.log.Info("engine: PREGREET: client talked before the banner; refused", "conn", c.info.ID,
-			"listen", c.info.Listen, "client", c.info.Remote.String(), "bytes", len(c.in),
-			"after", w.now.Sub(h.since).Round(time.Millisecond), "text", strconv.Quote(string(c.in[:min(len(c.in), 100)])))
+			"listen", c.info.Listen, "client", c.info.Remote.String(), "bytes", len(c.d.In),
+			"after", w.now.Sub(h.since).Round(time.Millisecond), "text", strconv.Quote(string(c.d.In[:min(len(c.d.In), 100)])))
 		return g.refuse(proto.RefusePregreet, out)
 	case v.Listed:
 		c.ctrs.DNSBLListed.Add(1)

@@ -6,11 +6,16 @@ import (
 	"sluice/proto"
 )
 
-// conn is the proto.Host of its own session: every call comes from the
-// session, on the worker's thread.
+// conn is the proto.Host of its own session (every call comes from the
+// session, on the worker's thread) and the proto.Runner of its driver.
+var (
+	_ proto.Host   = (*conn)(nil)
+	_ proto.Runner = (*conn)(nil)
+	_ proto.Runner = (*tlsRun)(nil)
+)
 
 func (c *conn) Submit(m *proto.Message) {
-	seq := c.push()
+	seq := c.d.Push(m)
 	if c.tls != nil { // called on the TLS goroutine: staging is the worker's
 		c.w.post(func(w *worker) { w.submit(c, seq, m) })
 		return
@@ -31,7 +36,7 @@ func (c *conn) Now() time.Time {
 
 // Go runs fn off the worker; its result comes back through the inbox.
 func (c *conn) Go(fn func() (string, error)) {
-	seq := c.push()
+	seq := c.d.Push(nil)
 	w := c.w
 	go func() {
 		text, err := fn()
@@ -41,12 +46,6 @@ func (c *conn) Go(fn func() (string, error)) {
 			}
 		})
 	}()
-}
-
-func (c *conn) push() uint64 {
-	c.seq++
-	c.pend = append(c.pend, pendOp{seq: c.seq})
-	return c.seq
 }
 
 // resolveLater delivers r at the next loop turn, never inside the session
@@ -66,30 +65,15 @@ func (w *worker) resolve(c *conn, seq uint64, r proto.Result) {
 		c.tls.deliver(seq, r)
 		return
 	}
-	for i := range c.pend {
-		if c.pend[i].seq == seq {
-			c.pend[i].done, c.pend[i].res = true, r
-			break
-		}
+	c.d.Deliver(seq, r)
+	if c.d.ResumeDue() && w.driven(c, c.d.FeedKept()) {
+		w.settle(c)
 	}
-	for len(c.pend) > 0 && c.pend[0].done && !c.torn {
-		r := c.pend[0].res
-		n := copy(c.pend, c.pend[1:])
-		c.pend[n] = pendOp{}
-		c.pend = c.pend[:n]
-		out, a := c.sess.Resume(r, c.out)
-		c.out = out
-		if !w.act(c, a, true) {
-			return
-		}
-	}
-	w.feedBuffered(c)
-	w.settle(c)
 }
 
 // onGone finishes a teardown: the fd is closed and nothing is in flight.
 func (w *worker) onGone(c *conn) {
-	c.sess.Closed(c.reason)
+	c.d.S.Closed(c.reason)
 	w.release(c)
 }
 
@@ -114,6 +98,7 @@ func (w *worker) release(c *conn) {
 	c.l.open.Add(-1)
 	w.conns[c.slot] = nil
 	w.cfree = append(w.cfree, c.slot)
-	c.in, c.out, c.flight, c.pend = nil, nil, nil, nil
+	c.d.Release()
+	c.flight = nil
 	w.nconns.Add(-1)
 }

@@ -27,12 +27,13 @@ func creditDeadline(now, cur, idle int64, n int, rate int64) int64 {
 	return min(cur+int64(n)*int64(time.Second)/rate, limit)
 }
 
-// inContent reports whether c's session is receiving content under a rate.
-func (c *conn) inContent() bool {
+// InContent implements proto.Runner: whether c's session is receiving
+// content under a rate.
+func (c *conn) InContent() bool {
 	if c.minRate <= 0 {
 		return false
 	}
-	cr, ok := c.sess.(proto.ContentReceiver)
+	cr, ok := c.d.S.(proto.ContentReceiver)
 	return ok && cr.InContent()
 }
 
@@ -57,7 +58,7 @@ func (w *worker) credit(c *conn, n int, made bool, content bool) bool {
 
 // idleOf is the connection's idle limit: the session's, else Idle_Time.
 func (w *worker) idleOf(c *conn) time.Duration {
-	if d := c.sess.Timeout(); d > 0 {
+	if d := c.d.S.Timeout(); d > 0 {
 		return d
 	}
 	return c.idle

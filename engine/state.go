@@ -81,7 +81,7 @@ func (w *worker) snapshot() []ConnState {
 			st = "tls" // the TLS goroutine owns the rest of its state
 		case c.torn || c.closing:
 			st = "closing"
-		case len(c.pend) > 0:
+		case c.d.Pending() > 0:
 			st = "waiting"
 		case c.sending:
 			st = "writing"

@@ -74,8 +74,8 @@ func (w *worker) onDetached(c *conn) {
 		w.onGone(c)
 		return
 	}
-	pre := c.in
-	c.in = nil
+	pre := c.d.In
+	c.d.In = nil
 	c.tls = &tlsState{nc: nc, notify: make(chan struct{}, 1)}
 	implicit := c.info.TLS || ungate(c)
 	c.info.TLS = true
@@ -88,15 +88,36 @@ func (w *worker) tlsGone(c *conn, r proto.CloseReason) {
 	w.release(c)
 }
 
+// tlsRun drives the session on the TLS goroutine: it is the proto.Runner of
+// c.d from the move on (the worker no longer touches c.d).
 type tlsRun struct {
-	c       *conn
-	t       *tlsState
-	tc      *tls.Conn
-	in, out []byte
-	buf     []byte
-	a       proto.Action
-	starved bool  // the session wants more input than in holds
-	due     int64 // idle deadline (unix ns), moved as in rate.go
+	c    *conn
+	t    *tlsState
+	tc   *tls.Conn
+	buf  []byte
+	stop bool  // the session asked to close or to start TLS again
+	due  int64 // idle deadline (unix ns), moved as in rate.go
+}
+
+// MayFeed implements proto.Runner: feed until the session asks to stop or
+// its output must be written first.
+func (r *tlsRun) MayFeed() bool { return !r.stop && len(r.c.d.Out) <= highWater }
+
+// InContent implements proto.Runner.
+func (r *tlsRun) InContent() bool { return r.c.InContent() }
+
+// Act implements proto.Runner: a Feed moves the idle deadline; the
+// connection ends once output is written after CloseAfterFlush, Close or a
+// second StartTLS.
+func (r *tlsRun) Act(a proto.Action, st proto.Step) bool {
+	if !st.Resumed {
+		r.progress(st.Consumed, st.Wrote, st.Content)
+	}
+	switch a {
+	case proto.CloseAfterFlush, proto.Close, proto.StartTLS:
+		r.stop = true
+	}
+	return true
 }
 
 func (w *worker) serveTLS(c *conn, pre []byte, implicit bool) {
@@ -111,12 +132,12 @@ func (w *worker) serveTLS(c *conn, pre []byte, implicit bool) {
 	} else {
 		t.nc.Close()
 	}
-	c.sess.Closed(reason)
+	c.d.S.Closed(reason)
 	w.post(func(w *worker) { w.tlsGone(c, reason) })
 }
 
 func (r *tlsRun) idle() time.Duration {
-	if d := r.c.sess.Timeout(); d > 0 {
+	if d := r.c.d.S.Timeout(); d > 0 {
 		return d
 	}
 	if r.c.idle > 0 {
@@ -126,6 +147,8 @@ func (r *tlsRun) idle() time.Duration {
 }
 
 func (r *tlsRun) run(implicit bool) proto.CloseReason {
+	d := &r.c.d
+	d.R = r
 	r.t.nc.SetDeadline(time.Now().Add(r.idle()))
 	if err := r.tc.Handshake(); err != nil {
 		return ioReason(err)
@@ -133,50 +156,46 @@ func (r *tlsRun) run(implicit bool) proto.CloseReason {
 	// A session that cares (SMTP: reset to the post-banner state, client
 	// certificate for TLS_Verified_Peer_Can_Relay) learns TLS is up before
 	// it sees the first decrypted byte.
-	if ts, ok := r.c.sess.(interface{ TLSStarted(*tls.ConnectionState) }); ok {
+	if ts, ok := d.S.(proto.TLSStarter); ok {
 		cs := r.tc.ConnectionState()
 		ts.TLSStarted(&cs)
 	}
 	if implicit {
-		r.out, r.a = r.c.sess.Start(r.out)
+		d.Start()
 	}
 	r.due = time.Now().Add(r.idle()).UnixNano()
 	for {
-		if len(r.out) > 0 {
+		if len(d.Out) > 0 {
 			r.t.nc.SetWriteDeadline(time.Now().Add(r.idle()))
-			if _, err := r.tc.Write(r.out); err != nil {
+			if _, err := r.tc.Write(d.Out); err != nil {
 				return ioReason(err)
 			}
-			r.out = r.out[:0]
+			d.Out = d.Out[:0]
 			r.due = time.Now().Add(r.idle()).UnixNano() // output progress
 		}
-		switch r.a {
-		case proto.CloseAfterFlush, proto.Close, proto.StartTLS:
+		if r.stop {
 			return proto.CloseProtocol
 		}
-		switch {
-		case len(r.c.pend) > 0:
+		if d.Pending() > 0 {
 			if !r.waitResult() {
 				return proto.CloseShutdown
 			}
-		case len(r.in) > 0 && !r.starved:
-			content := r.c.inContent()
-			n, out, a := r.c.sess.Feed(r.in, r.out)
-			r.progress(n, len(out) != len(r.out), content)
-			r.out, r.a = out, a
-			r.in = r.in[:copy(r.in, r.in[n:])]
-			r.starved = n == 0
-			if r.starved && len(r.in) > proto.MaxUnconsumed {
+			continue
+		}
+		if err := d.FeedKept(); err != nil {
+			return proto.CloseError
+		}
+		if len(d.Out) > 0 || r.stop || d.Pending() > 0 {
+			continue
+		}
+		r.t.nc.SetReadDeadline(time.Unix(0, r.due))
+		n, err := r.tc.Read(r.buf)
+		if n > 0 {
+			if d.Input(r.buf[:n], hardIn) != nil {
 				return proto.CloseError
 			}
-		default:
-			r.t.nc.SetReadDeadline(time.Unix(0, r.due))
-			n, err := r.tc.Read(r.buf)
-			r.in = append(r.in, r.buf[:n]...)
-			r.starved = r.starved && n == 0
-			if err != nil && n == 0 {
-				return ioReason(err)
-			}
+		} else if err != nil {
+			return ioReason(err)
 		}
 	}
 }
@@ -194,24 +213,19 @@ func (r *tlsRun) progress(n int, made, content bool) {
 	}
 }
 
-// waitResult resumes the session with the next result due, in call order.
+// waitResult resumes the session with the results due, in call order,
+// waiting for the worker to deliver them; false at the shutdown deadline.
 func (r *tlsRun) waitResult() bool {
+	d := &r.c.d
 	for {
 		r.t.mu.Lock()
 		got := r.t.results
 		r.t.results = nil
 		r.t.mu.Unlock()
 		for _, sr := range got {
-			for i := range r.c.pend {
-				if r.c.pend[i].seq == sr.seq {
-					r.c.pend[i].done, r.c.pend[i].res = true, sr.r
-				}
-			}
+			d.Deliver(sr.seq, sr.r)
 		}
-		if p := r.c.pend; len(p) > 0 && p[0].done {
-			res := p[0].res
-			r.c.pend = p[:copy(p, p[1:])]
-			r.out, r.a = r.c.sess.Resume(res, r.out)
+		if n := d.Pending(); d.ResumeDue() && d.Pending() < n {
 			return true
 		}
 		if r.t.reason.Load() != 0 {

@@ -28,13 +28,8 @@ const (
 // (counted 4xx: the session answers a temporary failure), and with
 // LineReplies the final replies by class.
 //
-// The wrapped session also offers the protocol, through its Host,
-//
-//	RejectRecipient(code int)
-//	RejectMessage(code int)
-//
-// so a protocol can report rejections the wrapper cannot infer with a
-// type assertion on its Host, needing no import (see docs/observability.md).
+// The wrapped session's Host also offers proto.Rejecter, so a protocol can
+// report rejections the wrapper cannot infer (see docs/observability.md).
 //
 // Cost per call: one interface hop and, with LineReplies, one scan of the
 // bytes appended. No allocation after the first Submit of a connection.
@@ -77,10 +72,15 @@ func (f *instFactory) Refuse(c *proto.ConnInfo, why proto.RefuseReason, out []by
 	return out
 }
 
-// pending is one Submit (m != nil) or Go (m == nil) awaiting Resume;
-// results come back in call order (proto.Host). The message stays valid
-// until its Resume.
-type pending struct{ m *proto.Message }
+// The session wrapper states what it offers; what a Resume answers comes
+// with the Result (Result.Msg, set by the engine's proto.Driver), so the
+// wrapper keeps no queue of its own.
+var (
+	_ proto.Host          = (*instSession)(nil)
+	_ proto.Rejecter      = (*instSession)(nil)
+	_ proto.TLSStarter    = (*instSession)(nil)
+	_ proto.TLSConfigurer = (*instFactory)(nil)
+)
 
 type instSession struct {
 	s     proto.Session
@@ -89,7 +89,6 @@ type instSession struct {
 	c     *proto.ConnInfo
 	w     int
 	start time.Time
-	pend  []pending
 }
 
 func (s *instSession) Start(out []byte) ([]byte, proto.Action) {
@@ -107,16 +106,12 @@ func (s *instSession) Feed(in, out []byte) (int, []byte, proto.Action) {
 }
 
 func (s *instSession) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
-	if len(s.pend) > 0 {
-		p := s.pend[0]
-		k := copy(s.pend, s.pend[1:])
-		s.pend = s.pend[:k]
+	if m := r.Msg; m != nil { // a Submit's result (a Go's carries none)
 		switch {
-		case p.m == nil: // a Go result
 		case r.Err == nil:
-			s.f.p.Received(s.w, len(p.m.Recipients), int64(len(p.m.Data)))
+			s.f.p.Received(s.w, len(m.Recipients), int64(len(m.Data)))
 			if s.f.o.Log != nil {
-				LogReception(s.f.o.Log, s.c, r.ID, p.m)
+				LogReception(s.f.o.Log, s.c, r.ID, m)
 			}
 		default:
 			s.f.p.RejectMessage(s.w, 451)
@@ -173,18 +168,10 @@ func indexNL(b []byte) int {
 	return -1
 }
 
-// Host, as seen by the wrapped session: Submit and Go are noted so that
-// Resume knows what it answers; the rest is passed through.
+// Host, as seen by the wrapped session: passed through.
 
-func (s *instSession) Submit(m *proto.Message) {
-	s.pend = append(s.pend, pending{m: m})
-	s.h.Submit(m)
-}
-
-func (s *instSession) Go(fn func() (string, error)) {
-	s.pend = append(s.pend, pending{})
-	s.h.Go(fn)
-}
+func (s *instSession) Submit(m *proto.Message)      { s.h.Submit(m) }
+func (s *instSession) Go(fn func() (string, error)) { s.h.Go(fn) }
 
 func (s *instSession) Generation() uint64 { return s.h.Generation() }
 func (s *instSession) ShuttingDown() bool { return s.h.ShuttingDown() }
@@ -200,7 +187,7 @@ func (s *instSession) RejectMessage(code int) { s.f.p.RejectMessage(s.w, code) }
 // TLSStarted forwards the engine's "TLS is up" notice to a session that
 // wants it (SMTP resets to the post-banner state there).
 func (s *instSession) TLSStarted(cs *tls.ConnectionState) {
-	if t, ok := s.s.(interface{ TLSStarted(*tls.ConnectionState) }); ok {
+	if t, ok := s.s.(proto.TLSStarter); ok {
 		t.TLSStarted(cs)
 	}
 }
@@ -208,9 +195,7 @@ func (s *instSession) TLSStarted(cs *tls.ConnectionState) {
 // TLSConfig forwards to the wrapped factory when it terminates TLS; nil, nil
 // when it does not, so wrapping never changes whether a Listen offers TLS.
 func (f *instFactory) TLSConfig(c *proto.ConnInfo) (*tls.Config, error) {
-	if t, ok := f.f.(interface {
-		TLSConfig(*proto.ConnInfo) (*tls.Config, error)
-	}); ok {
+	if t, ok := f.f.(proto.TLSConfigurer); ok {
 		return t.TLSConfig(c)
 	}
 	return nil, nil

@@ -49,18 +49,39 @@ func (s *script) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 func (s *script) Timeout() time.Duration       { return 0 }
 func (s *script) Closed(why proto.CloseReason) { s.why = why }
 
-// fakeHost answers nothing itself; the test calls Resume.
+// fakeHost answers nothing itself; with a driver it notes what is owed
+// there, as the engine does, and the test delivers the results.
 type fakeHost struct {
 	now       time.Time
 	submitted []*proto.Message
 	gos       int
+	d         *proto.Driver
+	seqs      []uint64
 }
 
-func (h *fakeHost) Submit(m *proto.Message)      { h.submitted = append(h.submitted, m) }
-func (h *fakeHost) Go(fn func() (string, error)) { h.gos++ }
-func (h *fakeHost) Generation() uint64           { return 1 }
-func (h *fakeHost) ShuttingDown() bool           { return false }
-func (h *fakeHost) Now() time.Time               { return h.now }
+func (h *fakeHost) Submit(m *proto.Message) {
+	h.submitted = append(h.submitted, m)
+	if h.d != nil {
+		h.seqs = append(h.seqs, h.d.Push(m))
+	}
+}
+
+func (h *fakeHost) Go(fn func() (string, error)) {
+	h.gos++
+	if h.d != nil {
+		h.seqs = append(h.seqs, h.d.Push(nil))
+	}
+}
+
+// anyRunner lets the driver feed at any time.
+type anyRunner struct{}
+
+func (anyRunner) MayFeed() bool                     { return true }
+func (anyRunner) InContent() bool                   { return false }
+func (anyRunner) Act(proto.Action, proto.Step) bool { return true }
+func (h *fakeHost) Generation() uint64              { return 1 }
+func (h *fakeHost) ShuttingDown() bool              { return false }
+func (h *fakeHost) Now() time.Time                  { return h.now }
 
 type rejecter interface {
 	RejectRecipient(code int)
@@ -87,12 +108,24 @@ func TestInstrumentCountsAConversation(t *testing.T) {
 			return out, proto.Suspend
 		},
 	}
-	out, _ := sess.Start(nil)
-	_, out, _ = sess.Feed([]byte("x"), out)
-	_, out, _ = sess.Feed([]byte("y"), out)
-	out, _ = sess.Resume(proto.Result{ID: "1"}, out)
-	out, _ = sess.Resume(proto.Result{Err: errors.New("disk full")}, out)
-	out, _ = sess.Resume(proto.Result{Text: "done"}, out) // the Go: counts nothing
+	d := &proto.Driver{S: sess, R: anyRunner{}}
+	h.d = d
+	d.Start()
+	for _, in := range []string{"x", "y"} {
+		if err := d.Input([]byte(in), proto.MaxUnconsumed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(h.seqs) != 3 {
+		t.Fatalf("%d results owed", len(h.seqs))
+	}
+	// Delivered out of order: the driver resumes in call order, and tells
+	// the wrapper which message each result answers.
+	d.Deliver(h.seqs[2], proto.Result{Text: "done"}) // the Go: counts nothing
+	d.Deliver(h.seqs[1], proto.Result{Err: errors.New("disk full")})
+	d.Deliver(h.seqs[0], proto.Result{ID: "1"})
+	d.ResumeDue()
+	out := d.Out
 	h.now = t0.Add(3 * time.Second)
 	sess.Closed(proto.CloseClient)
 	if len(h.submitted) != 2 || h.gos != 1 || sf.last.why != proto.CloseClient {

@@ -104,6 +104,9 @@ type Result struct {
 	ID   string // Submit: the spool's message id, set when Err == nil
 	Text string // Go: the text fn returned
 	Err  error  // Submit: non-nil means the message is NOT durable; answer a temporary failure
+	// Msg is the message the Submit carried (nil for a Go), set by the
+	// Driver, so a wrapper (metrics.Instrument) knows what a Resume answers.
+	Msg *Message
 }
 
 // ErrSpool is wrapped by Result.Err when the spool could not commit.

@@ -1,7 +1,8 @@
-// Package prototest drives proto.Session state machines without sockets, the
-// way the engine does: it keeps unconsumed input, resumes suspended sessions
-// with spool results, and stops at Close. Protocol packages use it for
-// table tests, split-at-every-offset tests and fuzz targets.
+// Package prototest drives proto.Session state machines without sockets
+// through proto.Driver, the driver the engine itself uses: it keeps
+// unconsumed input, resumes suspended sessions with spool results in call
+// order, and stops at Close. Protocol packages use it for table tests,
+// split-at-every-offset tests and fuzz targets.
 package prototest
 
 import (
@@ -22,10 +23,16 @@ type Host struct {
 	Clock     time.Time
 	Fail      error // when set, every commit fails with this error
 	Submitted []proto.Message
-	pending   int
 	nextID    int
-	order     []bool // true: a Go result, false: a Submit, in call order
-	goResults []proto.Result
+	d         *proto.Driver // set by NewDriver: Submit and Go are owed there
+	owed      []owedCall
+}
+
+// owedCall is a Submit or Go whose result the driver has not had yet.
+type owedCall struct {
+	seq  uint64
+	isGo bool
+	res  proto.Result // Go: fn's result
 }
 
 // NewHost returns a host at generation 1 with a fixed clock.
@@ -38,8 +45,9 @@ func (h *Host) Submit(m *proto.Message) {
 		Recipients: append([]string(nil), m.Recipients...),
 		Data:       append([]byte(nil), m.Data...)}
 	h.Submitted = append(h.Submitted, c)
-	h.order = append(h.order, false)
-	h.pending++
+	if h.d != nil {
+		h.owed = append(h.owed, owedCall{seq: h.d.Push(m)})
+	}
 }
 func (h *Host) Generation() uint64 { return h.Gen }
 func (h *Host) ShuttingDown() bool { return h.Draining }
@@ -61,100 +69,96 @@ type Result struct {
 	Left    int  // input bytes never consumed
 }
 
-// Driver feeds one session like the engine would.
+// Driver feeds one session through a proto.Driver, as the engine does.
 type Driver struct {
 	S     proto.Session
 	H     *Host
-	res   Result
-	tail  []byte
-	susp  bool
 	Limit int // max unconsumed bytes tolerated, default proto.MaxUnconsumed
+	d     proto.Driver
+	res   Result
+	err   error
 }
 
 // NewDriver starts s (calls Start).
 func NewDriver(s proto.Session, h *Host) *Driver {
-	d := &Driver{S: s, H: h, Limit: proto.MaxUnconsumed}
-	out, a := s.Start(nil)
-	d.apply(out, a)
-	return d
+	td := &Driver{S: s, H: h, Limit: proto.MaxUnconsumed}
+	td.d = proto.Driver{S: s, R: td}
+	h.d = &td.d
+	td.d.Start()
+	td.answer()
+	return td
 }
 
-func (d *Driver) apply(out []byte, a proto.Action) {
-	d.res.Out = append(d.res.Out, out...)
-	d.res.Actions = append(d.res.Actions, a)
+// MayFeed implements proto.Runner.
+func (td *Driver) MayFeed() bool { return !td.res.Closed }
+
+// InContent implements proto.Runner: no data rate applies here.
+func (td *Driver) InContent() bool { return false }
+
+// Act implements proto.Runner: it records the action and takes the output.
+func (td *Driver) Act(a proto.Action, _ proto.Step) bool {
+	td.res.Out = append(td.res.Out, td.d.Out...)
+	td.d.Out = td.d.Out[:0]
+	td.res.Actions = append(td.res.Actions, a)
 	switch a {
 	case proto.Close, proto.CloseAfterFlush:
-		d.res.Closed = true
+		td.res.Closed = true
 	case proto.Suspend:
-		d.susp = true
+		if td.d.Pending() == 0 && td.err == nil {
+			td.err = fmt.Errorf("prototest: session suspended without Submit")
+		}
 	}
+	return true
 }
 
-// resume answers every outstanding Submit in order.
-func (d *Driver) resume() error {
-	for d.susp && !d.res.Closed {
-		if d.H.pending == 0 {
-			return fmt.Errorf("prototest: session suspended without Submit")
+// answer delivers every owed result (spool IDs, H.Fail, Go results) and
+// resumes the session, feeding kept input in between, until nothing is owed.
+func (td *Driver) answer() error {
+	for len(td.H.owed) > 0 && !td.res.Closed {
+		for _, o := range td.H.owed {
+			r := o.res
+			switch {
+			case o.isGo:
+			case td.H.Fail != nil:
+				r = proto.Result{Err: fmt.Errorf("%w: %v", proto.ErrSpool, td.H.Fail)}
+			default:
+				td.H.nextID++
+				r = proto.Result{ID: fmt.Sprintf("MSGID%04d", td.H.nextID)}
+			}
+			td.d.Deliver(o.seq, r)
 		}
-		d.H.pending--
-		isGo := d.H.order[0]
-		d.H.order = d.H.order[1:]
-		var r proto.Result
-		switch {
-		case isGo:
-			r = d.H.goResults[0]
-			d.H.goResults = d.H.goResults[1:]
-		case d.H.Fail != nil:
-			r = proto.Result{Err: fmt.Errorf("%w: %v", proto.ErrSpool, d.H.Fail)}
-		default:
-			d.H.nextID++
-			r = proto.Result{ID: fmt.Sprintf("MSGID%04d", d.H.nextID)}
+		td.H.owed = td.H.owed[:0]
+		td.d.ResumeDue()
+		if err := td.d.FeedKept(); err != nil {
+			return err
 		}
-		d.susp = false
-		out, a := d.S.Resume(r, nil)
-		d.apply(out, a)
 	}
-	return nil
+	return td.err
 }
 
 // Feed delivers one read's worth of bytes and runs the session until it
 // needs more input, closes, or stops consuming.
-func (d *Driver) Feed(chunk []byte) error {
-	if d.res.Closed {
+func (td *Driver) Feed(chunk []byte) error {
+	if td.res.Closed {
 		return nil
 	}
-	d.tail = append(d.tail, chunk...)
-	for len(d.tail) > 0 && !d.res.Closed {
-		if err := d.resume(); err != nil {
-			return err
-		}
-		if d.res.Closed {
-			break
-		}
-		n, out, a := d.S.Feed(d.tail, nil)
-		if n < 0 || n > len(d.tail) {
-			return fmt.Errorf("prototest: Feed consumed %d of %d", n, len(d.tail))
-		}
-		d.tail = d.tail[n:]
-		d.apply(out, a)
-		if n == 0 && a != proto.Suspend {
-			break
-		}
+	err := td.d.Input(chunk, 1<<30)
+	if err == nil {
+		err = td.answer()
 	}
-	if err := d.resume(); err != nil {
-		return err
+	if err == nil && len(td.d.In) > td.Limit {
+		err = fmt.Errorf("prototest: %d bytes left unconsumed (limit %d)", len(td.d.In), td.Limit)
 	}
-	if len(d.tail) > d.Limit {
-		return fmt.Errorf("prototest: %d bytes left unconsumed (limit %d)", len(d.tail), d.Limit)
+	if err == proto.ErrOverflow {
+		err = fmt.Errorf("prototest: %d bytes left unconsumed (limit %d)", len(td.d.In), proto.MaxUnconsumed)
 	}
-	d.tail = append([]byte(nil), d.tail...) // the engine owns read buffers; never alias
-	return nil
+	return err
 }
 
 // Finish ends the conversation and returns what it produced.
-func (d *Driver) Finish() Result {
-	d.res.Left = len(d.tail)
-	return d.res
+func (td *Driver) Finish() Result {
+	td.res.Left = len(td.d.In)
+	return td.res
 }
 
 // Run drives a whole conversation given as read-sized chunks.
@@ -218,10 +222,11 @@ func SameMessages(got, want []proto.Message) error {
 	return nil
 }
 
-// Go runs fn synchronously and queues its result for the next Resume.
+// Go runs fn synchronously; its result is owed to the session like a
+// Submit's, in call order.
 func (h *Host) Go(fn func() (string, error)) {
 	text, err := fn()
-	h.goResults = append(h.goResults, proto.Result{Text: text, Err: err})
-	h.order = append(h.order, true)
-	h.pending++
+	if h.d != nil {
+		h.owed = append(h.owed, owedCall{seq: h.d.Push(nil), isGo: true, res: proto.Result{Text: text, Err: err}})
+	}
 }

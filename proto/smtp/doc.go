@@ -51,7 +51,7 @@
 //  3. The engine flushes the 220, gets the configuration from
 //     (*Factory).TLSConfig(conn), runs the server handshake over the socket
 //     and then calls the session's TLSStarted(*tls.ConnectionState) (assert
-//     `interface{ TLSStarted(*tls.ConnectionState) }`) before feeding the
+//     `proto.TLSStarter`) before feeding the
 //     first decrypted byte. A failed handshake closes the connection.
 //  4. TLSStarted resets the session to the post-banner state (RFC 3207 4.2):
 //     no greeting, no AUTH, no transaction. STARTTLS is no longer offered.

@@ -137,7 +137,7 @@ func (s *session) resumeMessage(job *filterJob, out []byte) ([]byte, proto.Actio
 		}
 	}
 	if v.reply.code != "" {
-		if h, ok := s.h.(interface{ RejectMessage(code int) }); ok {
+		if h, ok := s.h.(proto.Rejecter); ok {
 			h.RejectMessage(replyCode(v.reply))
 		}
 		s.resetTx()

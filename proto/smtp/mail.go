@@ -103,7 +103,7 @@ func (s *session) rcpt(arg []byte, out []byte) []byte {
 // rejectRcpt answers a refused RCPT and reports it to a host that keeps
 // protocol statistics (metrics.Instrument offers RejectRecipient).
 func (s *session) rejectRcpt(out []byte, r reply) []byte {
-	if h, ok := s.h.(interface{ RejectRecipient(code int) }); ok {
+	if h, ok := s.h.(proto.Rejecter); ok {
 		h.RejectRecipient(int(r.code[0]-'0')*100 + int(r.code[1]-'0')*10 + int(r.code[2]-'0'))
 	}
 	return s.reply(out, r)

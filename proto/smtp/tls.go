@@ -12,6 +12,12 @@ import (
 	"sluice/proto"
 )
 
+// The session learns when TLS is up; the factory terminates TLS.
+var (
+	_ proto.TLSStarter    = (*session)(nil)
+	_ proto.TLSConfigurer = (*Factory)(nil)
+)
+
 // tlsCache holds one *tls.Config per (certificate, key, client CA, verify
 // mode), re-read when a file's mtime changes.
 type tlsCache struct {
