@@ -77,8 +77,8 @@ func TestFilterMetricsAndLogs(t *testing.T) {
 				`sluice_filter_decisions_total{decision="reject",filter="policy",service="` + pol.Service + `"} 1`,
 				`sluice_filter_decisions_total{decision="dunno",filter="policy",service="` + pol.Service + `"} 1`,
 				`sluice_filter_latency_seconds_count` + ps + ` 2`,
-				`sluice_filter_calls_total` + ms + ` 1`,
-				`sluice_filter_decisions_total{decision="continue",filter="milter",service="` + mt.Service + `"} 1`,
+				`sluice_filter_calls_total` + ms + ` 2`, // the accepted RCPT and the message
+				`sluice_filter_decisions_total{decision="continue",filter="milter",service="` + mt.Service + `"} 2`,
 				`sluice_filter_calls_total` + ds + ` 1`,
 				`sluice_filter_errors_total` + ds + ` 1`,
 				`sluice_filter_fail_open_total` + ds + ` 1`,

@@ -1,7 +1,6 @@
 package milter
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -133,17 +132,14 @@ type Verdict struct {
 	Recipients []string
 }
 
-// Run sends one message through the milter and returns its verdict, or
+// Run sends one message through the milter on a connection of its own
+// (connect, HELO, MAIL, RCPT..., the message) and returns its verdict, or
 // the default action's verdict when the milter fails. env and data are
 // not modified; a changed message comes back in the verdict.
 func (c *Client) Run(env *Envelope, data []byte, traceLen int) Verdict {
-	start := time.Now()
-	v, err := c.run(env, data, traceLen)
-	if err != nil {
-		v = c.failed(env, data, err)
-	}
-	c.Stats.record(v, time.Since(start))
-	return v
+	cv := c.NewConv()
+	defer cv.Close()
+	return cv.Message(env, data, traceLen)
 }
 
 // failed is the default action's verdict.
@@ -157,98 +153,6 @@ func (c *Client) failed(env *Envelope, data []byte, err error) Verdict {
 		v.Kind, v.Reply = Tempfail, "451 4.7.1 Service unavailable - try again later"
 	}
 	return v
-}
-
-// errStop carries a final action taken before end of message.
-var errStop = errors.New("stop")
-
-func (c *Client) run(env *Envelope, data []byte, traceLen int) (Verdict, error) {
-	macros := c.macros(env)
-	s, err := c.c.Session(macros)
-	if err != nil {
-		return Verdict{}, err
-	}
-	defer s.Close()
-	v := Verdict{Data: data, Sender: env.Sender, Recipients: env.Recipients}
-	msg := Parse(data, traceLen)
-	stop := func(act *gm.Action, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case act.Type == gm.ActionContinue:
-			return nil
-		}
-		v.fromAction(act)
-		return errStop
-	}
-	err = c.events(s, env, msg, macros, stop)
-	if errors.Is(err, errStop) {
-		return v, nil
-	}
-	if err != nil {
-		return Verdict{}, err
-	}
-	mods, act, err := s.End()
-	if err != nil {
-		return Verdict{}, err
-	}
-	if act.Type == gm.ActionAccept || act.Type == gm.ActionContinue {
-		v.Answer = act.String()
-		v.apply(mods, msg)
-	} else {
-		v.fromAction(act) // refused or discarded: the edits are moot
-	}
-	return v, nil
-}
-
-// events sends everything up to the end of the message.
-func (c *Client) events(s *gm.ClientSession, env *Envelope, msg *Message, macros *gm.MacroBag,
-	stop func(*gm.Action, error) error) error {
-	fam, port, addr := gm.FamilyInet, env.Client.Port(), env.Client.Addr().Unmap()
-	switch {
-	case env.Unix:
-		fam, port = gm.FamilyUnix, 0
-	case addr.Is6():
-		fam = gm.FamilyInet6
-	}
-	if err := stop(s.Conn("["+addr.String()+"]", fam, port, addr.String())); err != nil {
-		return err
-	}
-	if err := stop(s.Helo(env.Helo)); err != nil {
-		return err
-	}
-	macros.Set(gm.MacroMailAddr, env.Sender)
-	if err := stop(s.Mail(env.Sender, "")); err != nil {
-		return err
-	}
-	for _, r := range env.Recipients {
-		macros.Set(gm.MacroRcptAddr, r)
-		if err := stop(s.Rcpt(r, "")); err != nil {
-			return err
-		}
-	}
-	if err := stop(s.DataStart()); err != nil {
-		return err
-	}
-	for _, f := range msg.Fields {
-		if err := stop(s.HeaderField(f.Name, f.Value(), nil)); err != nil {
-			return err
-		}
-		if s.Skip() {
-			break
-		}
-	}
-	if err := stop(s.HeaderEnd()); err != nil {
-		return err
-	}
-	for b := msg.Body; len(b) > 0 && !s.Skip(); {
-		n := min(len(b), 65535)
-		if err := stop(s.BodyChunk(b[:n])); err != nil {
-			return err
-		}
-		b = b[n:]
-	}
-	return nil
 }
 
 // macros are the values sluice gives, as Postfix names them.

@@ -25,7 +25,8 @@ type filterTx struct {
 
 // filterSess is the per-session filter state.
 type filterSess struct {
-	seq        uint64 // messages begun, for the policy's instance attribute
+	seq        uint64         // messages begun, for the policy's instance attribute
+	convs      []*milter.Conv // one per Milter, made at the first RCPT
 	saslMethod string
 	saslUser   string
 }
@@ -61,23 +62,45 @@ type msgVerdict struct {
 }
 
 // acceptRcpt records a recipient that passed the session's own checks,
-// or suspends to ask the policy service first.
+// or suspends to ask the policy service and then the milters first (in
+// that order, as Postfix checks a command before its milters).
 func (s *session) acceptRcpt(mailbox []byte, out []byte) []byte {
 	start := len(s.tx.arena)
 	s.tx.arena = append(s.tx.arena, mailbox...)
-	if s.set.flt.policyRcpt {
-		job := &filterJob{stage: jobRcpt, rcptStart: start}
-		s.ft.job = job
-		s.st = stFilter
-		attrs := s.policyAttrs("RCPT", string(mailbox))
-		c := s.set.flt.policy
-		s.h.Go(func() (string, error) {
-			job.pol = c.Check(attrs)
-			return "", nil
-		})
-		return out
+	fs := &s.set.flt
+	if !fs.policyRcpt && len(fs.milters) == 0 {
+		return s.addRcpt(out)
 	}
-	return s.addRcpt(out)
+	job := &filterJob{stage: jobRcpt, rcptStart: start}
+	s.ft.job = job
+	s.st = stFilter
+	rcpt := string(mailbox)
+	var attrs []pdel.Attr
+	if fs.policyRcpt {
+		attrs = s.policyAttrs("RCPT", rcpt)
+	}
+	pc, convs := fs.policy, s.convs()
+	var env *milter.Envelope
+	if len(convs) > 0 {
+		env = s.milterEnvelope(string(s.tx.arena[:s.tx.ends[0]]), nil)
+	}
+	s.h.Go(func() (string, error) {
+		if attrs != nil {
+			job.pol = pc.Check(attrs)
+			if k := job.pol.Decision.Kind; k == pdel.Reject || k == pdel.Defer {
+				return "", nil
+			}
+		}
+		for _, cv := range convs {
+			v := cv.Rcpt(env, rcpt)
+			job.mv = append(job.mv, v)
+			if v.Kind != milter.Continue {
+				break
+			}
+		}
+		return "", nil
+	})
+	return out
 }
 
 // addRcpt commits the candidate recipient at the end of the arena.
@@ -107,23 +130,62 @@ func (s *session) resumeFilter(out []byte) ([]byte, proto.Action) {
 		return s.resumeMessage(job, out)
 	}
 	rcpt := string(s.tx.arena[job.rcptStart:])
-	d := s.notePolicy(job.pol, "RCPT", rcpt)
+	var d pdel.Decision
+	if s.set.flt.policyRcpt {
+		d = s.notePolicy(job.pol, "RCPT", rcpt)
+	}
+	var r reply
 	switch d.Kind {
 	case pdel.Reject, pdel.Defer:
+		r = decisionReply(d, "<"+rcpt+">: Recipient address rejected: ")
+	}
+	discard := d.Kind == pdel.Discard
+	for i, v := range job.mv {
+		s.noteMilter(s.set.flt.milters[i], v, "RCPT")
+		switch v.Kind {
+		case milter.Reject, milter.Tempfail:
+			r = milterReply(v.Reply)
+		case milter.Discard:
+			discard = true
+		}
+	}
+	if r.code != "" {
 		s.tx.arena = s.tx.arena[:job.rcptStart]
-		r := decisionReply(d, "<"+rcpt+">: Recipient address rejected: ")
 		if d.Close {
 			return s.closeWith(out, r)
 		}
 		return s.rejectRcpt(out, r), proto.Continue
-	case pdel.Prepend:
-		if len(s.ft.prepend) < maxPrepend {
-			s.ft.prepend = append(s.ft.prepend, d.Text)
-		}
-	case pdel.Discard:
+	}
+	if d.Kind == pdel.Prepend && len(s.ft.prepend) < maxPrepend {
+		s.ft.prepend = append(s.ft.prepend, d.Text)
+	}
+	if discard {
 		s.ft.discard = true
 	}
 	return s.addRcpt(out), proto.Continue
+}
+
+// convs returns the session's milter conversations, made at first use.
+func (s *session) convs() []*milter.Conv {
+	if s.fs.convs == nil && len(s.set.flt.milters) > 0 {
+		for _, c := range s.set.flt.milters {
+			s.fs.convs = append(s.fs.convs, c.NewConv())
+		}
+	}
+	return s.fs.convs
+}
+
+// closeConvs ends the milter conversations off the worker (QUIT may
+// block on a stuck milter); an operation in flight finishes first.
+func (s *session) closeConvs() {
+	if convs := s.fs.convs; convs != nil {
+		s.fs.convs = nil
+		go func() {
+			for _, cv := range convs {
+				cv.Close()
+			}
+		}()
+	}
 }
 
 // maxPrepend bounds the PREPEND headers kept for one message.

@@ -105,3 +105,32 @@ func TestMilterSplitEvery(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMilterPerRecipient: a milter refusing one RCPT refuses that one only,
+// as under Postfix; two messages of one session share one milter
+// connection; RSET aborts the milter's transaction.
+func TestMilterPerRecipient(t *testing.T) {
+	srv := miltertest.Start(t, miltertest.Behaviour{Rcpt: func(r string) *gm.Response {
+		if strings.HasPrefix(r, "bad@") {
+			resp, _ := gm.RejectWithCodeAndReason(550, "5.1.1 no such mailbox")
+			return resp
+		}
+		return nil
+	}})
+	p := policy("milter", []string{srv.Service}, "smtp_extensions", []string{"ENHANCEDSTATUSCODES"})
+	in := "EHLO c.test\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<bad@example.com>\r\nRCPT TO:<a@example.com>\r\n" +
+		"DATA\r\nSubject: 1\r\n\r\none\r\n.\r\n" +
+		"MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.com>\r\nRSET\r\n" +
+		"MAIL FROM:<s@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\nSubject: 2\r\n\r\ntwo\r\n.\r\nQUIT\r\n"
+	out, h, _ := run(t, p, in)
+	if !strings.Contains(out, "550 5.1.1 no such mailbox\r\n") {
+		t.Fatalf("no per-recipient refusal:\n%s", out)
+	}
+	if len(h.Submitted) != 2 || strings.Join(h.Submitted[0].Recipients, ",") != "a@example.com" ||
+		strings.Join(h.Submitted[1].Recipients, ",") != "b@example.com" {
+		t.Fatalf("%s\n%+v", out, h.Submitted)
+	}
+	if srv.Conns() != 1 || len(srv.Seen()) != 2 {
+		t.Fatalf("milter connections %d, messages %d: want 1 and 2", srv.Conns(), len(srv.Seen()))
+	}
+}

@@ -16,6 +16,9 @@ import (
 func (s *session) resetFilterTx() {
 	s.ft = filterTx{}
 	s.fs.seq++
+	for _, cv := range s.fs.convs {
+		cv.EndTx() // no I/O: the ABORT goes with the next MAIL
+	}
 }
 
 // spool hands the finished message (s.msg) to the spool, after the
@@ -67,8 +70,8 @@ func (s *session) messageFilters(job *filterJob) func() {
 		}
 		attrs = s.policyAttrs("END-OF-MESSAGE", rcpt)
 	}
-	pc, milters := s.set.flt.policy, s.set.flt.milters
-	env := s.milterEnvelope()
+	pc, convs := s.set.flt.policy, s.convs()
+	env := s.milterEnvelope(s.msg.Sender, s.msg.Recipients)
 	data := s.msg.Data
 	tl := 0
 	if s.set.trace {
@@ -82,8 +85,8 @@ func (s *session) messageFilters(job *filterJob) func() {
 			}
 		}
 		job.data, job.sender, job.rcpts = data, env.Sender, env.Recipients
-		for _, c := range milters {
-			v := c.Run(env, job.data, tl)
+		for _, cv := range convs {
+			v := cv.Message(env, job.data, tl)
 			job.mv = append(job.mv, v)
 			if v.Kind != milter.Continue {
 				return
@@ -98,9 +101,9 @@ func (s *session) messageFilters(job *filterJob) func() {
 }
 
 // milterEnvelope copies what the milters are told about the message.
-func (s *session) milterEnvelope() *milter.Envelope {
+func (s *session) milterEnvelope(sender string, rcpts []string) *milter.Envelope {
 	e := &milter.Envelope{Client: s.c.Remote, Local: s.c.Local, Unix: s.c.Unix, Helo: string(s.heloName),
-		TLS: s.tls, Sender: s.msg.Sender, Recipients: append([]string(nil), s.msg.Recipients...),
+		TLS: s.tls, Sender: sender, Recipients: append([]string(nil), rcpts...),
 		QueueID: strconv.FormatUint(s.c.ID, 16) + "." + strconv.FormatUint(s.fs.seq, 16)}
 	if s.authed {
 		e.AuthType, e.AuthUser = s.fs.saslMethod, s.fs.saslUser
@@ -125,7 +128,7 @@ func (s *session) resumeMessage(job *filterJob, out []byte) ([]byte, proto.Actio
 		}
 	}
 	for i, mv := range job.mv {
-		s.noteMilter(s.set.flt.milters[i], mv)
+		s.noteMilter(s.set.flt.milters[i], mv, "END-OF-MESSAGE")
 		switch mv.Kind {
 		case milter.Reject, milter.Tempfail:
 			v.reply = milterReply(mv.Reply)
@@ -157,14 +160,14 @@ func (s *session) resumeMessage(job *filterJob, out []byte) ([]byte, proto.Actio
 }
 
 // noteMilter logs a failed milter and a refusal, naming the milter.
-func (s *session) noteMilter(c *milter.Client, v milter.Verdict) {
+func (s *session) noteMilter(c *milter.Client, v milter.Verdict, stage string) {
 	log := s.f.o.Logger
 	if v.Err != nil {
 		log.Warn("smtp: milter failed; default action applied", "filter", "milter", "service", c.Service(),
 			"err", v.Err, "default", v.Kind.String(), "conn", s.c.ID)
 	}
 	if v.Kind != milter.Continue {
-		log.Info("smtp: rejected by filter", "filter", "milter", "service", c.Service(), "stage", "END-OF-MESSAGE",
+		log.Info("smtp: rejected by filter", "filter", "milter", "service", c.Service(), "stage", stage,
 			"answer", v.Answer, "reply", v.Reply, "remote", s.c.Remote, "conn", s.c.ID)
 	}
 }

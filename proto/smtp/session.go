@@ -149,6 +149,7 @@ func (s *session) Timeout() time.Duration { return s.set.idle }
 // Closed releases the message buffers.
 func (s *session) Closed(proto.CloseReason) {
 	s.st = stDone
+	s.closeConvs()
 	s.buf, s.rcpts, s.tx.arena = nil, nil, nil
 }
 
@@ -162,6 +163,7 @@ func (s *session) Closed(proto.CloseReason) {
 func (s *session) TLSStarted(cs *tls.ConnectionState) {
 	s.tls = true
 	s.tlsVerified = cs != nil && len(cs.VerifiedChains) > 0
+	s.closeConvs() // the milters see the session anew, as after a new connection
 	s.greeted, s.ehlo, s.authed = false, false, false
 	s.heloName = s.heloName[:0]
 	s.resetTx()

@@ -27,6 +27,8 @@ type Behaviour struct {
 	// "header", "eoh", "body") answered with Refuse instead of continue.
 	RefuseAt string
 	Refuse   *gm.Response
+	// Rcpt, when set, answers each recipient (nil: continue).
+	Rcpt func(rcpt string) *gm.Response
 	// EOM edits the message and returns the final response; nil accepts.
 	EOM func(s *Seen, m gm.Modifier) (*gm.Response, error)
 }
@@ -38,6 +40,8 @@ type Server struct {
 	ln      net.Listener
 	mu      sync.Mutex
 	seen    []*Seen
+	conns   int
+	aborts  int
 }
 
 // Start serves b on a loopback port until the test ends.
@@ -84,6 +88,9 @@ func (m *milter) step(name string) (*gm.Response, error) {
 }
 
 func (m *milter) Connect(host, family string, port uint16, addr string, mod gm.Modifier) (*gm.Response, error) {
+	m.s.mu.Lock()
+	m.s.conns++
+	m.s.mu.Unlock()
 	m.cur = &Seen{Macros: map[string]string{}}
 	for _, k := range []string{"j", "{client_addr}", "{daemon_name}", "v"} {
 		m.cur.Macros[k] = mod.Get(k)
@@ -97,12 +104,18 @@ func (m *milter) Helo(name string, _ gm.Modifier) (*gm.Response, error) {
 }
 
 func (m *milter) MailFrom(from, _ string, mod gm.Modifier) (*gm.Response, error) {
-	m.cur.From = from
+	helo, macros := m.cur.Helo, m.cur.Macros
+	m.cur = &Seen{Helo: helo, Macros: macros, From: from}
 	return m.step("mail")
 }
 
 func (m *milter) RcptTo(rcpt, _ string, _ gm.Modifier) (*gm.Response, error) {
 	m.cur.Rcpts = append(m.cur.Rcpts, rcpt)
+	if m.b.Rcpt != nil {
+		if r := m.b.Rcpt(rcpt); r != nil {
+			return r, nil
+		}
+	}
 	return m.step("rcpt")
 }
 
@@ -138,4 +151,25 @@ func (s *Seen) Header(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+func (m *milter) Abort(gm.Modifier) error {
+	m.s.mu.Lock()
+	m.s.aborts++
+	m.s.mu.Unlock()
+	return nil
+}
+
+// Conns is how many connections the milter got (connect events).
+func (s *Server) Conns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// Aborts is how many ABORT commands the milter got.
+func (s *Server) Aborts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.aborts
 }
