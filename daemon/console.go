@@ -94,17 +94,20 @@ func (k console) Reload(path string) (control.Reply, error) {
 	return control.Reply{Text: text}, err
 }
 
-// summaryLabels are Momentum's console labels for the JSON keys, in order.
-var summaryLabels = [][2]string{
-	{"InboundConcurrency", "Inbound Concurrency"},
-	{"AcceptedConnections", "Accepted Connections"},
-	{"ReceivedMessages", "Received Messages"},
-	{"RejectedMessages", "Rejected Messages"},
-	{"ReceptionRate", "Reception Rate"},
-	{"RejectionRate", "Rejection Rate"},
-	{"RejectionPercentage", "Rejection Percentage"},
-	{"StatisticsLastReset", "Statistics Last Reset"},
-	{"Uptime", "Uptime"},
+// summaryLabels are Momentum's console labels for the JSON keys, in
+// order, with the unit the text form prints after the value.
+var summaryLabels = [][3]string{
+	{"InboundConcurrency", "Inbound Concurrency", "connections"},
+	{"AcceptedConnections", "Accepted Connections", "connections"},
+	{"ReceivedMessages", "Received Messages", "messages"},
+	{"RejectedMessages", "Rejected Messages", "messages"},
+	{"ReceptionRate", "Reception Rate", "msg/s (average since reset)"},
+	{"CurrentReceptionRate", "Current Reception Rate", "msg/s (last minute)"},
+	{"RejectionRate", "Rejection Rate", "msg/s (average since reset)"},
+	{"CurrentRejectionRate", "Current Rejection Rate", "msg/s (last minute)"},
+	{"RejectionPercentage", "Rejection Percentage", "%"},
+	{"StatisticsLastReset", "Statistics Last Reset", "s ago"},
+	{"Uptime", "Uptime", "s"},
 }
 
 func (k console) Summary() control.Reply {
@@ -113,9 +116,9 @@ func (k console) Summary() control.Reply {
 	for _, l := range summaryLabels {
 		switch v := s[l[0]].(type) {
 		case float64:
-			fmt.Fprintf(&b, "%-24s %.2f\n", l[1]+":", v)
+			fmt.Fprintf(&b, "%-24s %.2f %s\n", l[1]+":", v, l[2])
 		default:
-			fmt.Fprintf(&b, "%-24s %v\n", l[1]+":", v)
+			fmt.Fprintf(&b, "%-24s %v %s\n", l[1]+":", v, l[2])
 		}
 	}
 	return control.Reply{Text: b.String(), Data: s}

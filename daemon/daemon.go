@@ -61,6 +61,7 @@ type Daemon struct {
 	eng        *engine.Engine
 	sock       *sockets      // sockets.go: one daemon per port, binds ahead of Apply
 	probing    atomic.Bool   // alive.go: a liveness probe is in flight
+	rates      rates         // rate.go: a minute of samples for summary's current rates
 	upgradeReq chan struct{} // upgrade.go: console "upgrade"
 	store      *spool.Store
 	spoolDir   string
@@ -170,6 +171,7 @@ func New(o Options) (*Daemon, error) {
 		o.Log.Error("some Listens failed to start", "err", err)
 	}
 	d.sock.applied(spec.Listens)
+	go d.sampleRates()
 	d.logServing()
 	return d, nil
 }

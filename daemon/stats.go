@@ -40,20 +40,24 @@ func (d *Daemon) summary() map[string]any {
 		}
 		return float64(n) / elapsed
 	}
+	var cur struct{ received, rejected float64 }
+	cur.received, cur.rejected = d.rates.current(d.rateNow())
 	pct := 0.0
 	if received+rejected > 0 {
 		pct = 100 * float64(rejected) / float64(received+rejected)
 	}
 	return map[string]any{
-		"InboundConcurrency":  t.Active,
-		"ReceivedMessages":    received,
-		"RejectedMessages":    rejected,
-		"ReceptionRate":       rate(received),
-		"RejectionRate":       rate(rejected),
-		"RejectionPercentage": pct,
-		"AcceptedConnections": t.Accepted - b.Accepted,
-		"StatisticsLastReset": int64(elapsed),
-		"Uptime":              int64(now.Sub(d.started).Seconds()),
+		"InboundConcurrency":   t.Active,
+		"ReceivedMessages":     received,
+		"RejectedMessages":     rejected,
+		"ReceptionRate":        rate(received),
+		"RejectionRate":        rate(rejected),
+		"CurrentReceptionRate": cur.received,
+		"CurrentRejectionRate": cur.rejected,
+		"RejectionPercentage":  pct,
+		"AcceptedConnections":  t.Accepted - b.Accepted,
+		"StatisticsLastReset":  int64(elapsed),
+		"Uptime":               int64(now.Sub(d.started).Seconds()),
 	}
 }
 

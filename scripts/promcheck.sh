@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # promcheck.sh: lint sluice's Prometheus artefacts.
-#   1. promtool check rules deploy/prometheus/alerts.yml
+#   1. promtool check rules deploy/prometheus/alerts.yml, promtool test rules
+#      deploy/prometheus/alerts_test.yml
 #   2. build sluiced, start it on a temporary config (ESMTP and Metrics_Listen
 #      on free loopback ports, spool in a temp dir), scrape /metrics with
 #      curl, run promtool check metrics on the scrape, stop the daemon.
@@ -17,6 +18,8 @@ fi
 
 echo "== promtool check rules"
 promtool check rules deploy/prometheus/alerts.yml
+echo "== promtool test rules (SluiceDown fires on up == 0)"
+(cd deploy/prometheus && promtool test rules alerts_test.yml)
 
 tmp=$(mktemp -d)
 pid=""
