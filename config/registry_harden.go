@@ -16,6 +16,9 @@ func init() {
 		// engine/reserve.go: descriptors below RLIMIT_NOFILE kept for the
 		// console and HTTP health checks; 0 = max(32, limit/20), -1 = none.
 		opt("FD_Reserve", KindInt, "0").global().acts().restart(),
+		// internal/membudget: message data held in memory by all sessions
+		// together; 0 = a quarter of MemTotal or the cgroup's memory.max.
+		opt("Max_Inflight_Data", KindSize, "0").global().acts(),
 		opt("Min_Data_Rate", KindInt, "500").in(tyESMTP|tyHTTP|tyECStream).peer(tyESMTP|tyHTTP).acts(),
 	)
 }

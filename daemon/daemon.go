@@ -98,6 +98,7 @@ func New(o Options) (*Daemon, error) {
 		o.Log.Warn("config", "warning", w)
 	}
 	d := newDaemon(o, c)
+	d.applyBudget(c)
 	g := c.Global()
 	dir := firstNonEmpty(o.SpoolDir, g.String("spoolbase"), "var/spool")
 	if d.spoolDir, err = filepath.Abs(dir); err != nil {

@@ -77,6 +77,7 @@ func (d *Daemon) switchTo(old, c *config.Config, why string) (string, error) {
 		return "", d.reloadFailure(hoErr)
 	}
 	d.cfg.Store(c)
+	d.applyBudget(c)
 	applyErr := d.apply0(spec)
 	d.sock.applied(spec.Listens)
 	// The generation is valid and now serving; a Listen that failed to bind

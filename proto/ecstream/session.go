@@ -1,6 +1,7 @@
 package ecstream
 
 import (
+	"sluice/internal/membudget"
 	"time"
 
 	"sluice/proto"
@@ -41,8 +42,9 @@ type session struct {
 	slots []slot
 
 	tag     uint32
-	pending int // Submits not yet resumed
-	cursor  int // next slot to look at for a Resume
+	pending int   // Submits not yet resumed
+	held    int64 // message-data budget held by frame (internal/membudget)
+	cursor  int   // next slot to look at for a Resume
 }
 
 func (s *session) Start(out []byte) ([]byte, proto.Action) {
@@ -56,6 +58,7 @@ func (s *session) Timeout() time.Duration { return s.lim.idle }
 func (s *session) Closed(proto.CloseReason) {
 	s.st = stClosed
 	s.frame, s.env, s.msgs, s.rcpts, s.slots = nil, nil, nil, nil, nil
+	membudget.Release(&s.held)
 }
 
 func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
@@ -68,6 +71,16 @@ func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
 			return n, out, proto.Suspend
 		case stBody:
 			k := min(s.need-len(s.frame), len(in)-n)
+			if len(s.frame)+k > cap(s.frame) {
+				var ok bool
+				if s.frame, ok = membudget.Grow(s.frame, &s.held, k); !ok {
+					// The daemon's message-data budget is spent: the batch
+					// is not stored (nothing of it was acknowledged) and
+					// the client resends it later.
+					_, out, a, _ := s.fatal(out, CodeUnavailable, "4.3.1 insufficient system storage, retry later")
+					return len(in), out, a
+				}
+			}
 			s.frame = append(s.frame, in[n:n+k]...)
 			n += k
 			if len(s.frame) < s.need {
@@ -206,6 +219,7 @@ func (s *session) release() {
 	clear(s.rcpts)
 	if cap(s.frame) > keepBuffer {
 		s.frame = nil
+		membudget.Release(&s.held)
 	}
 	if cap(s.env) > keepBuffer {
 		s.env = nil

@@ -1,6 +1,10 @@
 package http
 
-import "bytes"
+import (
+	"bytes"
+
+	"sluice/internal/membudget"
+)
 
 // bodyReader decodes a Content-Length or chunked body into data (or drops it
 // when discard is set) as input arrives. It never keeps input unconsumed
@@ -12,6 +16,7 @@ type bodyReader struct {
 	max     int64 // limit on the decoded body; a larger one is errTooLarge
 	trailer int   // trailer bytes seen so far
 	data    []byte
+	held    int64 // message-data budget held by data (internal/membudget)
 }
 
 type bodyState uint8
@@ -47,6 +52,12 @@ func (b *bodyReader) feed(in []byte) (int, bool, *herr) {
 				k = b.remain
 			}
 			if !b.discard {
+				if len(b.data)+int(k) > cap(b.data) {
+					var ok bool
+					if b.data, ok = membudget.Grow(b.data, &b.held, int(k)); !ok {
+						return n, false, errNoMem
+					}
+				}
 				b.data = append(b.data, in[n:n+int(k)]...)
 			}
 			n += int(k)

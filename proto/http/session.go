@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"sluice/internal/creds"
+	"sluice/internal/membudget"
 	"sluice/proto"
 )
 
@@ -65,6 +66,7 @@ func (s *session) Timeout() time.Duration { return s.idle }
 func (s *session) Closed(proto.CloseReason) {
 	s.st = stClosed
 	s.body.data, s.resp, s.bufs, s.msgs = nil, nil, nil, nil
+	membudget.Release(&s.body.held)
 }
 
 // Feed handles as many complete requests as in holds, stopping at the first
@@ -229,6 +231,7 @@ var (
 	errNotFound  = &herr{404, "not found"}
 	errMethod    = &herr{405, "method not allowed"}
 	errForbidden = &herr{403, "forbidden"}
+	errNoMem     = &herr{503, "insufficient system storage for the request body, retry later"}
 	errReserve   = &herr{503, "file descriptors nearly exhausted: only /healthz and /readyz are served now"}
 	errAuth      = &herr{401, "authentication required"}
 )
@@ -263,6 +266,7 @@ func (s *session) reply(out []byte, code int, ctype string, body []byte, extra s
 func (s *session) release() {
 	if cap(s.body.data) > bufKeep {
 		s.body.data = nil
+		membudget.Release(&s.body.held)
 	}
 	if cap(s.resp) > bufKeep {
 		s.resp = nil

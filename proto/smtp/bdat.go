@@ -79,6 +79,9 @@ func (s *session) endChunk(out []byte) ([]byte, proto.Action) {
 	case s.d.over:
 		s.resetTx()
 		return s.reply(out, rTooBig), proto.Continue
+	case s.d.noMem:
+		s.resetTx()
+		return s.reply(out, rNoMem), proto.Continue
 	case b.last:
 		return s.submit(out)
 	}

@@ -30,6 +30,7 @@ type dataScan struct {
 	longHdr  bool // over-long line seen, pedantic policy
 	longBody bool
 	bare     bool // a bare CR or LF seen, Bare_Newline_Policy reject
+	noMem    bool // the daemon's message-data budget refused to grow s.buf
 }
 
 // feedData consumes body bytes; at CRLF.CRLF it ends the message.
@@ -44,6 +45,8 @@ func (s *session) feedData(in, out []byte) (int, []byte, proto.Action) {
 	switch {
 	case d.over:
 		r = rTooBig
+	case d.noMem:
+		r = rNoMem
 	case d.bare:
 		r = rBareNewline
 	case d.loneHdr:
@@ -198,11 +201,14 @@ var foldHdr = []byte("\r\n ")
 // put appends message octets unless the size limit is passed, after which
 // the rest of the message is only counted, never buffered.
 func (s *session) put(b []byte) {
-	if s.d.over {
+	if s.d.over || s.d.noMem {
 		return
 	}
 	if s.d.size+int64(len(b)) > s.set.hardMax {
 		s.d.over = true
+		return
+	}
+	if !s.room(len(b)) {
 		return
 	}
 	s.d.size += int64(len(b))
@@ -210,11 +216,14 @@ func (s *session) put(b []byte) {
 }
 
 func (s *session) put1(c byte) {
-	if s.d.over {
+	if s.d.over || s.d.noMem {
 		return
 	}
 	if s.d.size+1 > s.set.hardMax {
 		s.d.over = true
+		return
+	}
+	if !s.room(1) {
 		return
 	}
 	s.d.size++

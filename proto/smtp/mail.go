@@ -19,6 +19,7 @@ func (s *session) resetTx() {
 	s.tx.ends = s.tx.ends[:0]
 	s.bdat = bdatState{}
 	s.resetFilterTx()
+	s.trimBuf()
 }
 
 func (s *session) nrcpt() int { return max(len(s.tx.ends)-1, 0) }

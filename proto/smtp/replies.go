@@ -48,6 +48,7 @@ var (
 	rLoneHdr     = reply{"550", "5.6.0", "Lone CR or LF in headers (see RFC2822 section 2.2)"}
 	rLoneBody    = reply{"550", "5.6.0", "Lone CR or LF in body (see RFC2822 section 2.3)"}
 	rBareNewline = reply{"550", "5.5.2", "bare CR or LF received; end every line with CRLF"}
+	rNoMem       = reply{"452", "4.3.1", "Insufficient system storage, try again later"}
 	rHdrLong     = reply{"550", "5.6.0", "Header line too long (see RFC2822 section 3.5)"}
 	rBodyLong    = reply{"550", "5.6.0", "Body line too long (see RFC2822 section 3.5)"}
 	rTooBig      = reply{"552", "5.3.4", "message size limit exceeded"}

@@ -2,6 +2,7 @@ package smtp
 
 import (
 	"crypto/tls"
+	"sluice/internal/membudget"
 	"time"
 
 	"sluice/internal/creds"
@@ -64,6 +65,7 @@ type session struct {
 
 	msg   proto.Message
 	rcpts []string // backing array of msg.Recipients, reused per message
+	held  int64    // message-data budget held by buf (internal/membudget)
 	buf   []byte   // backing array of msg.Data, reused per message
 }
 
@@ -133,15 +135,36 @@ func (s *session) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 		out = append(out, '\r', '\n')
 		s.bad = 0
 	}
-	s.resetTx()
-	if cap(s.buf) > keepBuf {
-		s.buf = nil // do not hold a big message's memory for the session's life
-	}
+	s.resetTx() // drops a big buffer (trimBuf)
 	return out, proto.Continue
 }
 
-// keepBuf is the largest message buffer kept between messages.
-const keepBuf = 1 << 20
+// keepBuf is the largest message buffer kept between messages; its
+// capacity stays counted in the message-data budget (membudget).
+const keepBuf = 256 << 10
+
+// trimBuf drops a big message buffer and gives its budget back, so an
+// idle session does not hold a big message's memory for its life.
+func (s *session) trimBuf() {
+	if cap(s.buf) > keepBuf {
+		s.buf = nil
+		membudget.Release(&s.held)
+	}
+}
+
+// room makes room for n more message bytes within the daemon's
+// message-data budget; on refusal the rest of the message is dropped as it
+// streams and the end of data is answered 452 4.3.1.
+func (s *session) room(n int) bool {
+	if len(s.buf)+n <= cap(s.buf) {
+		return true
+	}
+	var ok bool
+	if s.buf, ok = membudget.Grow(s.buf, &s.held, n); !ok {
+		s.d.noMem = true
+	}
+	return ok
+}
 
 // Timeout is Idle_Time.
 func (s *session) Timeout() time.Duration { return s.set.idle }
@@ -151,6 +174,7 @@ func (s *session) Closed(proto.CloseReason) {
 	s.st = stDone
 	s.closeConvs()
 	s.buf, s.rcpts, s.tx.arena = nil, nil, nil
+	membudget.Release(&s.held)
 }
 
 // TLSStarted tells the session that the server TLS handshake completed.
