@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"sluice/internal/dnsmasqtest"
+	"sluice/proto/control"
 )
 
 const dnsblConf = `
@@ -20,6 +22,7 @@ ESMTP_Listener {
     Pregreet_Delay = 1
   }
 }
+Control_Listener { Listen "{{DIR}}/ctl.sock" { } }
 `
 
 // TestDNSBLSMTP against a real dnsmasq: 127.0.0.2 is listed and refused
@@ -31,7 +34,7 @@ func TestDNSBLSMTP(t *testing.T) {
 	for _, be := range backends(t) {
 		t.Run(be, func(t *testing.T) {
 			port := freePort(t)
-			start(t, be, fmt.Sprintf(dnsblConf, port, srv))
+			td := start(t, be, fmt.Sprintf(dnsblConf, port, srv))
 			got := smtpChat(t, dialFromAddr(t, "127.0.0.2", addr(port)))
 			if got[0] != "554 5.7.1 Service unavailable; client [127.0.0.2] blocked using bl.test" {
 				t.Fatalf("listed client: %q", got)
@@ -43,6 +46,17 @@ func TestDNSBLSMTP(t *testing.T) {
 			c.Write([]byte("EHLO early.but.allowlisted\r\n"))
 			if l := readLine(t, c); !strings.HasPrefix(l, "220 ") {
 				t.Fatalf("allowlisted early talker: %q", l)
+			}
+			cc, err := control.Dial(td.dir+"/ctl.sock", 2*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cc.Close()
+			show := do(t, cc, "show dnsbl")
+			for _, want := range []string{"bl.test                        listed 1", "dnsbl listed 1", "dnsbl allowlisted 1"} {
+				if !strings.Contains(show, want) {
+					t.Fatalf("show dnsbl lacks %q:\n%s", want, show)
+				}
 			}
 		})
 	}

@@ -27,6 +27,7 @@ func (d *Daemon) startMetrics(addr string) error {
 	d.reg = metrics.New(d)
 	d.reg.MustRegister(filterCollector{&d.flt})
 	d.reg.MustRegister(handoffCollector{d})
+	d.reg.MustRegister(edgeCollector{d})
 	if addr == "off" {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sluice/proto/control"
 	"sluice/proto/ecstream/ecsclient"
 )
 
@@ -30,6 +31,7 @@ ESMTP_Listener {
 }
 ECStream_Listener { Listen "127.0.0.1:%d" { } }
 HTTP_Listener { Listen "127.0.0.1:%d" { } }
+Control_Listener { Listen "{{DIR}}/ctl.sock" { } }
 `
 
 func dialFromAddr(t *testing.T, src, to string) net.Conn {
@@ -80,7 +82,7 @@ func TestThrottles(t *testing.T) {
 	for _, be := range backends(t) {
 		t.Run(be, func(t *testing.T) {
 			sp, ep, hp := freePort(t), freePort(t), freePort(t)
-			start(t, be, fmt.Sprintf(throttleConf, sp, ep, hp))
+			td := start(t, be, fmt.Sprintf(throttleConf, sp, ep, hp))
 
 			// SMTP message rate: the third MAIL from 127.0.0.3 in the window.
 			msg := []string{"MAIL FROM:<a@example.org>", "RCPT TO:<b@example.com>", "DATA", "Subject: t\r\n\r\nx\r\n."}
@@ -145,6 +147,30 @@ func TestThrottles(t *testing.T) {
 			if rep[0].Status != ecsclient.Accepted || rep[1].Status != ecsclient.Accepted ||
 				rep[2].Status != ecsclient.TempFail || rep[2].Code != 450 {
 				t.Fatalf("ECStream replies %+v", rep)
+			}
+
+			// The console and the metrics show the decisions.
+			cc, err := control.Dial(td.dir+"/ctl.sock", 2*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cc.Close()
+			show := do(t, cc, "show throttles")
+			for _, want := range []string{"messages     allowed", "127.0.0.3       messages    count 2 refused 1",
+				"127.0.0.2       concurrent  count 1 refused 1"} {
+				if !strings.Contains(show, want) {
+					t.Fatalf("show throttles lacks %q:\n%s", want, show)
+				}
+			}
+			var met strings.Builder
+			if err := td.writeMetrics(&met); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`sluice_edge_decisions_total{decision="refused",defence="throttle_messages"} 3`,
+				`sluice_edge_decisions_total{decision="refused",defence="throttle_concurrent"} 1`} {
+				if !strings.Contains(met.String(), want) {
+					t.Fatalf("metrics lack %s", want)
+				}
 			}
 		})
 	}

@@ -23,8 +23,13 @@ func (w *worker) limitConn(info *proto.ConnInfo) (rateHold, bool) {
 		return rateHold{}, true
 	}
 	pl := throttle.Policy{L: w.e.opts.Limiter}
-	k, held, ok := pl.Connect(info.Policy, info.Remote.Addr(), w.now)
-	return rateHold{key: k, held: held}, ok
+	k, held, why := pl.ConnectWhy(info.Policy, info.Remote.Addr(), w.now)
+	if why != "" {
+		w.e.log.Info("engine: per-source connection limit; refused", "conn", info.ID, "listen", info.Listen,
+			"client", info.Remote.String(), "limit", why)
+		return rateHold{}, false
+	}
+	return rateHold{key: k, held: held}, true
 }
 
 // unlimit gives back c's concurrency slot.

@@ -35,21 +35,37 @@ func key(p *config.Policy, k Kind, addr netip.Addr) (Key, *config.Value, bool) {
 // and takes a concurrency slot. held says whether a slot was taken (give it
 // back with Disconnect); ok false means refuse, and nothing is held.
 func (pl Policy) Connect(p *config.Policy, addr netip.Addr, now time.Time) (held Key, isHeld, ok bool) {
+	held, isHeld, refused := pl.connect(p, addr, now)
+	return held, isHeld, refused == nil
+}
+
+// connect is Connect; refused names the limit that refused, nil if none.
+func (pl Policy) connect(p *config.Policy, addr netip.Addr, now time.Time) (held Key, isHeld bool, refused *Key) {
 	if pl.L == nil || p == nil {
-		return Key{}, false, true
+		return Key{}, false, nil
 	}
 	if k, v, on := key(p, Connections, addr); on {
 		if ok, _ := pl.L.Rate(k, v.Int, v.Dur, now); !ok {
-			return Key{}, false, false
+			return Key{}, false, &k
 		}
 	}
 	if k, v, on := key(p, Concurrent, addr); on {
 		if !pl.L.Enter(k, v.Int) {
-			return Key{}, false, false
+			return Key{}, false, &k
 		}
-		return k, true, true
+		return k, true, nil
 	}
-	return Key{}, false, true
+	return Key{}, false, nil
+}
+
+// ConnectWhy is Connect that also names the refusing limit's option, for
+// the reject log ("" when allowed).
+func (pl Policy) ConnectWhy(p *config.Policy, addr netip.Addr, now time.Time) (held Key, isHeld bool, why string) {
+	held, isHeld, refused := pl.connect(p, addr, now)
+	if refused != nil {
+		why = refused.Kind.Option()
+	}
+	return held, isHeld, why
 }
 
 // Disconnect gives back the slot Connect took.

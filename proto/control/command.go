@@ -32,6 +32,8 @@ const (
 	opConfigCommit   // tx.go
 	opConfigRollback // tx.go
 	opUpgrade
+	opShowThrottles // edge.go
+	opShowDNSBL     // edge.go
 )
 
 // command is one parsed request. args index the lexer's tokens and stay

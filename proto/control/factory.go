@@ -166,6 +166,8 @@ func (f *Factory) call(r *request) (Reply, error) {
 		return b.Upgrade()
 	case opHandoff, opSpoolDead:
 		return callHandoff(b, r)
+	case opShowThrottles, opShowDNSBL:
+		return callEdge(b, r)
 	}
 	return Reply{}, fmt.Errorf("control: command %d has no backend", r.op)
 }

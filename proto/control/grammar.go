@@ -141,7 +141,10 @@ func (p *parser) show(c *command, t []token) bool {
 		c.op = opShowInbound
 		return true
 	}
-	return p.fail("usage: show inbound (sluice has no outbound side)")
+	if len(t) == 1 && p.edgeShow(c, t[0]) {
+		return true
+	}
+	return p.fail("usage: show inbound | show throttles | show dnsbl (sluice has no outbound side)")
 }
 
 func (p *parser) count(c *command, t []token) bool {

@@ -27,7 +27,9 @@ config rollback                      drop the queue
 scope path: e.g. esmtp_listener listen :25 peer 10.0.0.0/8
 `},
 	{name: "summary", text: "summary          ingress counters (momentum-spec 11.1)\nsummary reset    clear the counters\n"},
-	{name: "show", text: "show inbound     one line per connection: listener, peer, state, time in state\n"},
+	{name: "show", text: "show inbound     one line per connection: listener, peer, state, time in state\n" +
+		"show throttles   per-source limits: decisions per limit, the top sources (refused first)\n" +
+		"show dnsbl       DNS lists: lookups, cache, timeouts, listings per zone; pregreet and PROXY counts\n"},
 	{name: "count", text: "count <service> <cidr-bits>   open connections of a service grouped by network, e.g. count esmtp 24\n"},
 	{name: "listeners", text: "listeners        every Listen: state (bound, disabled, failed), sockets per worker, connections\n"},
 	{name: "peer", text: "peer <listener> <listen> <ip>  the Peer scope an address matches and every effective option with its source\n"},
