@@ -136,6 +136,9 @@ func (s *Store) dropAcked(g *segment, ids []ID) {
 			g.live--
 		}
 	}
+	if g.live == 0 && !g.sealed {
+		g.drained.Store(true)
+	}
 	gone := s.markDeadLocked(g)
 	s.mu.Unlock()
 	if gone {

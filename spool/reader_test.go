@@ -2,6 +2,7 @@ package spool
 
 import (
 	"errors"
+	"path/filepath"
 	"testing"
 )
 
@@ -131,5 +132,43 @@ func TestFindSeeks(t *testing.T) {
 	missing[15] = 1
 	if _, err := Find(dir, missing); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing id: %v", err)
+	}
+}
+
+// A writer's active segment, once drained (all its records acked), is
+// replaced at the next batch and deleted, without waiting to fill up.
+func TestReclaimDrainedActiveSegment(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{Workers: 1})
+	defer s.Close()
+	w := s.Writer(0)
+	var ids []ID
+	big := make([]byte, 64<<10)
+	for i := 0; i < 20; i++ { // 1.25 MiB: above reclaimMin, far below SegmentSize
+		id, err := w.Stage(testEnv(i), big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Base(w.seg.path)
+	if err := s.AckMany(ids); err != nil {
+		t.Fatal(err)
+	}
+	commitN(t, w, 100, 1, 1)
+	s.bg.Wait()
+	if filepath.Base(w.seg.path) == first {
+		t.Fatal("the writer did not move on from its drained segment")
+	}
+	for _, f := range segFiles(t, dir, ".seg") {
+		if f == first {
+			t.Fatalf("drained segment %s still on disk: %v", f, segFiles(t, dir, ".seg"))
+		}
+	}
+	if n := len(segFiles(t, dir, ".ack")); n != 0 {
+		t.Fatalf("ack files left: %v", segFiles(t, dir, ".ack"))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // segment is one append-only file of records, written by one writer, and
@@ -19,12 +20,15 @@ type segment struct {
 	path   string // ".seg"
 	f      *os.File
 
-	live   int      // committed records not yet acknowledged
-	sealed bool     // no writer appends to it any more
-	dead   bool     // removed from disk; f closes when refs drops to zero
-	refs   int      // readers (and the active writer) using f
-	ackf   *os.File // guarded by Store.ackMu while g is alive
-	ackLen int64    // intact length of the ack file
+	live int // committed records not yet acknowledged
+	// drained: everything committed so far was acknowledged; the writer
+	// moves on so the file can go (reclaim.go). Read without Store.mu.
+	drained atomic.Bool
+	sealed  bool     // no writer appends to it any more
+	dead    bool     // removed from disk; f closes when refs drops to zero
+	refs    int      // readers (and the active writer) using f
+	ackf    *os.File // guarded by Store.ackMu while g is alive
+	ackLen  int64    // intact length of the ack file
 }
 
 // segName is "<seq as 16 hex digits>-w<worker>.seg": names sort in creation

@@ -136,7 +136,8 @@ func (w *Writer) Begin() Batch {
 
 func (w *Writer) needRotate() bool {
 	return w.seg == nil || w.broken ||
-		(w.off > segHeaderSize && w.off+int64(len(w.stage.buf)) > w.s.opt.SegmentSize)
+		(w.off > segHeaderSize && w.off+int64(len(w.stage.buf)) > w.s.opt.SegmentSize) ||
+		w.reclaimable() // reclaim.go
 }
 
 // reseal recomputes the CRCs of a staging run for another segment's salt.
