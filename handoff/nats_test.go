@@ -3,30 +3,15 @@ package handoff
 import (
 	"context"
 	"fmt"
+	ht "sluice/handoff/handofftest"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"sluice/internal/testport"
 )
-
-// startNATS runs an embedded nats-server with JetStream (storage under a
-// temp dir) on a loopback port.
-func startNATS(t *testing.T, dir string, port int) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	return s
-}
 
 func streamMsgs(t *testing.T, url, stream string) []*jetstream.RawStreamMsg {
 	t.Helper()
@@ -61,7 +46,7 @@ func streamMsgs(t *testing.T, url, stream string) []*jetstream.RawStreamMsg {
 func TestJetStreamTarget(t *testing.T) {
 	port := testport.Free(t)
 	jsDir := t.TempDir()
-	srv := startNATS(t, jsDir, port)
+	srv := ht.StartNATS(t, jsDir, port)
 	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	st, c := testSpool(t, t.TempDir())
 	defer st.Close()
@@ -81,7 +66,7 @@ func TestJetStreamTarget(t *testing.T) {
 		want[put(t, st, "s@x", []string{"a@x"}, msg(i)).String()] = msg(i)
 	}
 	time.Sleep(200 * time.Millisecond)
-	srv = startNATS(t, jsDir, port)
+	srv = ht.StartNATS(t, jsDir, port)
 	defer srv.Shutdown()
 	d.Flush()
 	eventually(t, "second half after restart", func() bool { return st.Len() == 0 })

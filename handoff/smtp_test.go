@@ -3,6 +3,7 @@ package handoff
 import (
 	"context"
 	"fmt"
+	ht "sluice/handoff/handofftest"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func sinkTarget(addr string, lmtp bool) TargetSpec {
 func TestSMTPTargetToSmtpSink(t *testing.T) {
 	for _, lmtp := range []bool{false, true} {
 		t.Run(fmt.Sprint("lmtp=", lmtp), func(t *testing.T) {
-			sk := startSink(t, lmtp)
+			sk := ht.StartSink(t, lmtp)
 			st, c := testSpool(t, t.TempDir())
 			defer st.Close()
 			defer c.Close()
@@ -30,16 +31,16 @@ func TestSMTPTargetToSmtpSink(t *testing.T) {
 				bodies = append(bodies, b)
 				put(t, st, "s@example.com", []string{"a@example.org", "b@example.org"}, b)
 			}
-			tg := sinkTarget(sk.addr, lmtp)
+			tg := sinkTarget(sk.Addr, lmtp)
 			d := start(t, st, c, Options{}, tg)
 			eventually(t, "empty spool", func() bool { return st.Len() == 0 })
 			d.Close(context.Background())
-			dumps := sk.dumps(t)
+			dumps := sk.Dumps(t)
 			if len(dumps) != len(bodies) {
 				t.Fatalf("%d transactions at the sink, want %d", len(dumps), len(bodies))
 			}
 			for _, b := range bodies {
-				if !holds(dumps, b) {
+				if !ht.Holds(dumps, b) {
 					t.Fatalf("body %q not at the sink byte for byte", b)
 				}
 			}
@@ -53,22 +54,22 @@ func TestSMTPTargetToSmtpSink(t *testing.T) {
 // The sink answers 4xx to RCPT for a while (deferred, retried), then is
 // restarted accepting: everything arrives, nothing is bounced.
 func TestSMTPTargetTemporaryFailureThenRecovery(t *testing.T) {
-	sk := startSink(t, false, "-r", "RCPT")
+	sk := ht.StartSink(t, false, "-r", "RCPT")
 	st, c := testSpool(t, t.TempDir())
 	defer st.Close()
 	defer c.Close()
 	for i := 0; i < 20; i++ {
 		put(t, st, "s@example.com", []string{"a@example.org"}, msg(i))
 	}
-	d := start(t, st, c, Options{RetryInterval: 50 * time.Millisecond, MaxRetryInterval: 200 * time.Millisecond}, sinkTarget(sk.addr, false))
+	d := start(t, st, c, Options{RetryInterval: 50 * time.Millisecond, MaxRetryInterval: 200 * time.Millisecond}, sinkTarget(sk.Addr, false))
 	defer d.Close(context.Background())
 	eventually(t, "deferrals", func() bool { return d.Status().Targets[0].Deferred >= 20 })
-	if st.Len() != 20 || len(sk.dumps(t)) != 0 {
-		t.Fatalf("spool %d, sink %d during 4xx", st.Len(), len(sk.dumps(t)))
+	if st.Len() != 20 || len(sk.Dumps(t)) != 0 {
+		t.Fatalf("spool %d, sink %d during 4xx", st.Len(), len(sk.Dumps(t)))
 	}
-	sk.restart(t, false)
+	sk.Restart(t, false)
 	eventually(t, "delivery after recovery", func() bool { return st.Len() == 0 })
-	if n := len(sk.dumps(t)); n != 20 {
+	if n := len(sk.Dumps(t)); n != 20 {
 		t.Fatalf("%d at the sink, want 20", n)
 	}
 	if s := d.Status().Targets[0]; s.Bounced != 0 || s.Delivered != 20 {
@@ -79,26 +80,26 @@ func TestSMTPTargetTemporaryFailureThenRecovery(t *testing.T) {
 // A downstream that is killed and comes back: the circuit opens, mail
 // waits in the spool, then flows again; nothing is lost.
 func TestSMTPTargetDownstreamKilledAndRestarted(t *testing.T) {
-	sk := startSink(t, false)
+	sk := ht.StartSink(t, false)
 	st, c := testSpool(t, t.TempDir())
 	defer st.Close()
 	defer c.Close()
-	d := start(t, st, c, Options{RetryInterval: 50 * time.Millisecond, MaxRetryInterval: 200 * time.Millisecond}, sinkTarget(sk.addr, false))
+	d := start(t, st, c, Options{RetryInterval: 50 * time.Millisecond, MaxRetryInterval: 200 * time.Millisecond}, sinkTarget(sk.Addr, false))
 	defer d.Close(context.Background())
 	for i := 0; i < 50; i++ {
 		put(t, st, "s@example.com", []string{"a@example.org"}, msg(i))
 	}
 	eventually(t, "first half", func() bool { return st.Len() == 0 })
-	sk.stop()
+	sk.Stop()
 	for i := 50; i < 100; i++ {
 		put(t, st, "s@example.com", []string{"a@example.org"}, msg(i))
 	}
 	eventually(t, "target down", func() bool { return d.Status().Targets[0].State == "down" })
-	sk.restart(t, false)
+	sk.Restart(t, false)
 	eventually(t, "second half after restart", func() bool { return st.Len() == 0 })
-	dumps := sk.dumps(t)
+	dumps := sk.Dumps(t)
 	for i := 0; i < 100; i++ {
-		if !holds(dumps, msg(i)) {
+		if !ht.Holds(dumps, msg(i)) {
 			t.Fatalf("message %d lost", i)
 		}
 	}
@@ -109,7 +110,7 @@ func TestSMTPTargetDownstreamKilledAndRestarted(t *testing.T) {
 // from Postfix, so its sender gets a DSN (delivered to Postfix too) and the
 // original is dead-lettered.
 func TestSMTPTargetToPostfix(t *testing.T) {
-	pf := startPostfix(t, "bad@local.test 550 5.1.1 no such user")
+	pf := ht.StartPostfix(t, "bad@local.test 550 5.1.1 no such user")
 	dir := t.TempDir()
 	st, c := testSpool(t, dir)
 	defer st.Close()
@@ -122,19 +123,19 @@ func TestSMTPTargetToPostfix(t *testing.T) {
 		}
 		put(t, st, "sender@local.test", rcpts, msg(i))
 	}
-	tg := TargetSpec{Name: "smtp://" + pf.addr, Connections: 4, Target: NewSMTP(SMTPOptions{Network: "tcp", Addr: pf.addr,
+	tg := TargetSpec{Name: "smtp://" + pf.Addr, Connections: 4, Target: NewSMTP(SMTPOptions{Network: "tcp", Addr: pf.Addr,
 		HeloName: "sluice.test", MaxIdle: 4, TLS: "opportunistic", Timeout: 20 * time.Second})}
 	d := start(t, st, c, Options{Hostname: "sluice.test"}, tg)
 	defer d.Close(context.Background())
-	waitFor(t, "spool empty", 60*time.Second, func() bool { return st.Len() == 0 })
-	waitFor(t, "postfix queue", 30*time.Second, func() bool { return len(pf.queued(t)) == n+1 })
+	ht.WaitFor(t, "spool empty", 60*time.Second, func() bool { return st.Len() == 0 })
+	ht.WaitFor(t, "postfix queue", 30*time.Second, func() bool { return len(pf.Queued(t)) == n+1 })
 	var all strings.Builder
-	for _, id := range pf.queued(t) {
-		all.WriteString(pf.message(t, id))
+	for _, c := range pf.Contents(t) {
+		all.WriteString(c)
 	}
 	for i := 0; i < n; i++ {
-		if !containsLF(all.String(), msg(i)) {
-			t.Logf("queue sample:\n%q", tail(all.String(), 600))
+		if !ht.ContainsLF(all.String(), msg(i)) {
+			t.Logf("queue sample:\n%q", ht.Tail(all.String(), 600))
 			t.Fatalf("message %d not in Postfix's queue byte for byte", i)
 		}
 	}
@@ -144,7 +145,7 @@ func TestSMTPTargetToPostfix(t *testing.T) {
 	if dead, _ := spool.ListDead(dir); len(dead) != 1 {
 		t.Fatalf("dead letters %v", dead)
 	}
-	if !strings.Contains(pf.log(), "TLS connection established from localhost") {
+	if !strings.Contains(pf.Log(), "TLS connection established from localhost") {
 		t.Error("no STARTTLS session in Postfix's log")
 	}
 	if s := d.Status().Targets[0]; s.Delivered != n+1 || s.Bounced != 1 {

@@ -1,4 +1,9 @@
-package handoff
+// Package handofftest starts the real downstream servers the hand-off
+// tests deliver to: Postfix's smtp-Sink, a private Postfix instance,
+// Dovecot's LMTP server and an embedded NATS server with JetStream. Each
+// runs with private configuration and state under a temporary directory
+// and is stopped by PID (or its own stop command) at the end of the test.
+package handofftest
 
 import (
 	"bytes"
@@ -18,22 +23,22 @@ import (
 	"sluice/internal/testport"
 )
 
-// proc is an external server a test started; stopped by PID at cleanup.
-type proc struct {
+// Proc is an external server a test started; stopped by PID at cleanup.
+type Proc struct {
 	cmd *exec.Cmd
 	log *bytes.Buffer
 }
 
-func startProc(t *testing.T, name string, args ...string) *proc {
+func StartProc(t *testing.T, name string, args ...string) *Proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(name, args...), log: new(bytes.Buffer)}
+	p := &Proc{cmd: exec.Command(name, args...), log: new(bytes.Buffer)}
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	t.Cleanup(func() {
-		p.stop()
+		p.Stop()
 		if t.Failed() {
 			t.Logf("%s output:\n%s", name, p.log.String())
 		}
@@ -41,7 +46,7 @@ func startProc(t *testing.T, name string, args ...string) *proc {
 	return p
 }
 
-func (p *proc) stop() {
+func (p *Proc) Stop() {
 	if p.cmd.Process != nil && p.cmd.ProcessState == nil {
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 		done := make(chan struct{})
@@ -55,7 +60,7 @@ func (p *proc) stop() {
 	}
 }
 
-func waitPort(t *testing.T, network, addr string) {
+func WaitPort(t *testing.T, network, addr string) {
 	t.Helper()
 	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		if c, err := net.Dial(network, addr); err == nil {
@@ -66,8 +71,8 @@ func waitPort(t *testing.T, network, addr string) {
 	t.Fatalf("%s %s never came up", network, addr)
 }
 
-// nobody returns the uid and gid of the unprivileged user servers run as.
-func nobody(t *testing.T) (int, int) {
+// Nobody returns the uid and gid of the unprivileged user servers run as.
+func Nobody(t *testing.T) (int, int) {
 	u, err := user.Lookup("nobody")
 	if err != nil {
 		t.Skip("no user nobody")
@@ -77,9 +82,9 @@ func nobody(t *testing.T) (int, int) {
 	return uid, gid
 }
 
-// worldDir is a temporary directory that the unprivileged server users
+// WorldDir is a temporary directory that the unprivileged server users
 // can reach (t.TempDir's parents are private to root).
-func worldDir(t *testing.T) string {
+func WorldDir(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "sluice-handoff-")
 	if err != nil {
@@ -90,18 +95,18 @@ func worldDir(t *testing.T) string {
 	return dir
 }
 
-// sink is Postfix's smtp-sink dumping every transaction into dir; extra
+// Sink is Postfix's smtp-Sink dumping every transaction into dir; extra
 // arguments (e.g. "-r", "RCPT") go before the address.
-type sink struct {
-	*proc
-	addr, dir string
+type Sink struct {
+	*Proc
+	Addr, Dir string
 }
 
-func startSink(t *testing.T, lmtp bool, extra ...string) *sink {
+func StartSink(t *testing.T, lmtp bool, extra ...string) *Sink {
 	t.Helper()
 	bin := extbin.Need(t, "smtp-sink", "postfix")
-	dir := worldDir(t)
-	uid, gid := nobody(t)
+	dir := WorldDir(t)
+	uid, gid := Nobody(t)
 	os.Chown(dir, uid, gid)
 	addr := fmt.Sprintf("127.0.0.1:%d", testport.Free(t))
 	args := []string{"-u", "nobody", "-d", dir + "/%H%M%S."}
@@ -109,32 +114,32 @@ func startSink(t *testing.T, lmtp bool, extra ...string) *sink {
 		args = append(args, "-L")
 	}
 	args = append(append(args, extra...), addr, "256")
-	s := &sink{proc: startProc(t, bin, args...), addr: addr, dir: dir}
-	waitPort(t, "tcp", addr)
+	s := &Sink{Proc: StartProc(t, bin, args...), Addr: addr, Dir: dir}
+	WaitPort(t, "tcp", addr)
 	return s
 }
 
-// restart stops the sink and starts it again on the same address and dump
+// restart stops the Sink and starts it again on the same address and dump
 // directory with other extra arguments.
-func (s *sink) restart(t *testing.T, lmtp bool, extra ...string) {
+func (s *Sink) Restart(t *testing.T, lmtp bool, extra ...string) {
 	t.Helper()
-	s.stop()
-	args := []string{"-u", "nobody", "-d", s.dir + "/%H%M%S."}
+	s.Stop()
+	args := []string{"-u", "nobody", "-d", s.Dir + "/%H%M%S."}
 	if lmtp {
 		args = append(args, "-L")
 	}
-	args = append(append(args, extra...), s.addr, "256")
-	s.proc = startProc(t, s.cmd.Path, args...)
-	waitPort(t, "tcp", s.addr)
+	args = append(append(args, extra...), s.Addr, "256")
+	s.Proc = StartProc(t, s.cmd.Path, args...)
+	WaitPort(t, "tcp", s.Addr)
 }
 
-// dumps returns the message files smtp-sink wrote.
-func (s *sink) dumps(t *testing.T) [][]byte {
+// dumps returns the message files smtp-Sink wrote.
+func (s *Sink) Dumps(t *testing.T) [][]byte {
 	t.Helper()
-	ents, _ := os.ReadDir(s.dir)
+	ents, _ := os.ReadDir(s.Dir)
 	var out [][]byte
 	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(s.dir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(s.Dir, e.Name()))
 		if err == nil {
 			out = append(out, b)
 		}
@@ -142,9 +147,9 @@ func (s *sink) dumps(t *testing.T) [][]byte {
 	return out
 }
 
-// holds reports whether some dump holds body byte for byte (smtp-sink
+// Holds reports whether some dump Holds body byte for byte (smtp-Sink
 // writes its own X- and Received lines first; line ends as LF).
-func holds(dumps [][]byte, body string) bool {
+func Holds(dumps [][]byte, body string) bool {
 	want := strings.ReplaceAll(body, "\r\n", "\n")
 	for _, d := range dumps {
 		if bytes.HasSuffix(bytes.ReplaceAll(d, []byte("\r\n"), []byte("\n")), []byte(want)) ||
