@@ -64,7 +64,6 @@ service anvil {
 	return addr, mail
 }
 
-
 func ReadDir(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, _ := os.ReadDir(dir)

@@ -21,4 +21,3 @@ func StartNATS(t *testing.T, dir string, port int) *server.Server {
 	}
 	return s
 }
-
