@@ -84,6 +84,8 @@ func Parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.StringVar(&c.TLSVersion, "tls-version", "", "SMTP with -starttls: 1.2 or 1.3 (default: up to 1.3)")
 	fs.BoolVar(&c.HTTPClose, "http-close", false, "HTTP: one connection per request (Connection: close)")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "ECStream: messages per batch")
+	fs.IntVar(&c.Rcpts, "rcpts", c.Rcpts, "transmission: recipients per request (ops count recipients)")
+	fs.BoolVar(&c.Subst, "subst", false, "transmission: per-recipient substitution_data and a template using it")
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "per-operation timeout")
 	fs.IntVar(&c.ServerPID, "server-pid", 0, "server process to measure (CPU µs/op, RSS, syscalls)")
 	fs.Var(onOff{&c.Perf}, "perf", "count syscalls/op with perf stat when it works: on or off")

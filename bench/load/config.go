@@ -37,6 +37,8 @@ type Config struct {
 	TLSVersion string  // SMTP with StartTLS: "1.2" caps the version; default up to 1.3
 	HTTPClose  bool    // HTTP: one connection per request
 	Batch      int     // ECStream: messages per batch
+	Rcpts      int     // transmission: recipients per request
+	Subst      bool    // transmission: substitution data per recipient
 	Timeout    time.Duration
 	ServerPID  int  // measure this process's CPU and RSS (0: no server figures)
 	Perf       bool // count syscalls with perf stat when it works
@@ -55,7 +57,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Scenario: SMTPKeepalive, Addr: "127.0.0.1:2525", Conns: 20, Duration: 5 * time.Second,
-		Size: 1024, Batch: 100, Timeout: 10 * time.Second, Perf: true,
+		Size: 1024, Batch: 100, Rcpts: 1, Timeout: 10 * time.Second, Perf: true,
 		PerSource: 20000, SourceNet: "127.0.1.1", Settle: time.Second,
 	}
 }

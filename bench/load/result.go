@@ -47,6 +47,8 @@ type Result struct {
 	StartTLS   string       `json:"starttls,omitempty"`
 	HTTPClose  bool         `json:"http_close,omitempty"`
 	Batch      int          `json:"batch,omitempty"`
+	Rcpts      int          `json:"rcpts,omitempty"`
+	Subst      bool         `json:"subst,omitempty"`
 	Rate       float64      `json:"rate,omitempty"`
 	Command    []string     `json:"command,omitempty"`
 	Start      time.Time    `json:"start"`
@@ -62,7 +64,7 @@ type Result struct {
 func newResult(c *Config) *Result {
 	return &Result{Case: c.Case, Scenario: c.Scenario, Label: c.Label, Round: c.Round, Addr: c.Addr, Mode: c.Mode(),
 		Conns: c.Conns, Size: c.Size, Pipelining: c.Pipelining, StartTLS: c.StartTLS, HTTPClose: c.HTTPClose,
-		Batch: c.Batch, Rate: c.Rate, Command: c.Command, Start: time.Now().UTC()}
+		Batch: c.Batch, Rcpts: c.Rcpts, Subst: c.Subst, Rate: c.Rate, Command: c.Command, Start: time.Now().UTC()}
 }
 
 // WriteJSON writes r to path, indented.

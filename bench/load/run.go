@@ -53,6 +53,8 @@ func factoryFor(c *Config) (Factory, error) {
 		return httpFactory(c), nil
 	case ECStream:
 		return ecsFactory(c), nil
+	case Transmission:
+		return txFactory(c), nil
 	}
 	return nil, fmt.Errorf("load: no load generator for %q", c.Scenario)
 }
