@@ -169,7 +169,7 @@ func (s *session) tplPreview(out []byte, id, draft string) ([]byte, proto.Action
 	}
 	if p.from != nil || p.fromEmail != nil {
 		var sc txScratch
-		from, e := p.fromAddr(data, &sc)
+		from, _, e := p.fromAddr(data, &sc)
 		if e != nil {
 			return s.apiError(out, e)
 		}

@@ -276,3 +276,22 @@ func TestTransmissionNoSubstitution(t *testing.T) {
 		t.Fatalf("%q %q", m.Header.Get("Subject"), text)
 	}
 }
+
+// TestTransmissionFromPerRecipient: a from with substitution gives every
+// recipient its own From and envelope sender (which must not alias the
+// render buffers reused by the next recipient).
+func TestTransmissionFromPerRecipient(t *testing.T) {
+	body := `{"recipients":[{"address":"a@x.org","substitution_data":{"d":"one.example"}},
+	 {"address":"b@x.org","substitution_data":{"d":"two.example"}}],
+	 "content":{"from":"News <news@{{d}}>","subject":"s","text":"t"}}`
+	code, v, msgs := transmitReq(t, body)
+	if code != 200 || len(msgs) != 2 {
+		t.Fatalf("%d %v", code, v)
+	}
+	for i, d := range []string{"one.example", "two.example"} {
+		m, _ := bodyText(t, msgs[i].Data)
+		if msgs[i].Sender != "news@"+d || m.Header.Get("From") != `"News" <news@`+d+`>` {
+			t.Errorf("%d: sender %q from %q", i, msgs[i].Sender, m.Header.Get("From"))
+		}
+	}
+}

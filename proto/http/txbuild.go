@@ -56,7 +56,7 @@ func (s *session) buildTx(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAd
 		}
 		return appendCRLF(dst, sc.a[:len(v)]), nil
 	}
-	from, e := p.fromAddr(d, sc)
+	from, _, e := p.fromAddr(d, sc)
 	if e != nil {
 		return dst, e
 	}
@@ -71,7 +71,8 @@ func (s *session) buildTx(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAd
 	if a.headerTo != "" {
 		dst = header(dst, "To", mime.BEncoding.Encode("utf-8", a.headerTo))
 	} else {
-		dst = header(dst, "To", (&mail.Address{Name: a.name, Address: a.email}).String())
+		dst = append(dst, "To: "...)
+		dst = append(appendAddr(dst, a.name, a.email), "\r\n"...)
 	}
 	v, e := renderHeader(p.subject, d, &sc.a, "Subject")
 	if e != nil {
@@ -90,38 +91,63 @@ func (s *session) buildTx(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAd
 		}
 		dst = header(dst, h.name, mime.BEncoding.Encode("utf-8", v))
 	}
-	if p.meta {
+	switch {
+	case len(r.Tags) > 0 || len(r.Metadata) > 0:
 		dst = appendMSYS(dst, req, r)
+	case p.meta:
+		if p.msys == nil { // the same for every recipient without tags or metadata
+			p.msys = appendMSYS(nil, req, &txRcpt{})
+		}
+		dst = append(dst, p.msys...)
 	}
 	dst = header(dst, "MIME-Version", "1.0")
 	return s.txBody(dst, p, d, id)
 }
 
-// fromAddr renders content.from for d as a From: header value.
-func (p *txPlan) fromAddr(d *tmpl.Data, sc *txScratch) (string, *apiErr) {
+// fromAddr renders content.from for d: the From: header value and the
+// bare address. A from without substitution is worked out once per
+// transmission.
+func (p *txPlan) fromAddr(d *tmpl.Data, sc *txScratch) (hdr, addr string, e *apiErr) {
+	if p.fromHdr != "" {
+		return p.fromHdr, p.fromBare, nil
+	}
+	static := true
+	for _, t := range []*tmpl.Template{p.from, p.fromEmail, p.fromName} {
+		if t != nil {
+			_, ok := t.Static()
+			static = static && ok
+		}
+	}
 	if p.from != nil {
 		v, e := renderHeader(p.from, d, &sc.a, "From")
 		if e != nil {
-			return "", e
+			return "", "", e
 		}
 		a, err := mail.ParseAddress(v)
 		if err != nil {
-			return "", badData("content.from: invalid address " + strconv.Quote(v))
+			return "", "", badData("content.from: invalid address " + strconv.Quote(v))
 		}
-		return a.String(), nil
+		// v is scratch memory reused by the next render: keep copies only.
+		hdr, addr = string(appendAddr(nil, a.Name, a.Address)), strings.Clone(a.Address)
+	} else {
+		email, e := renderHeader(p.fromEmail, d, &sc.a, "From")
+		if e != nil {
+			return "", "", e
+		}
+		name, e := renderHeader(p.fromName, d, &sc.b, "From")
+		if e != nil {
+			return "", "", e
+		}
+		if _, ok := cleanAddr(email, false); !ok || !strings.Contains(email, "@") {
+			return "", "", badData("content.from: invalid address " + strconv.Quote(email))
+		}
+		email = strings.Clone(email)
+		hdr, addr = string(appendAddr(nil, name, email)), email
 	}
-	email, e := renderHeader(p.fromEmail, d, &sc.a, "From")
-	if e != nil {
-		return "", e
+	if static {
+		p.fromHdr, p.fromBare = hdr, addr
 	}
-	name, e := renderHeader(p.fromName, d, &sc.b, "From")
-	if e != nil {
-		return "", e
-	}
-	if _, ok := cleanAddr(email, false); !ok || !strings.Contains(email, "@") {
-		return "", badData("content.from: invalid address " + strconv.Quote(email))
-	}
-	return (&mail.Address{Name: name, Address: email}).String(), nil
+	return hdr, addr, nil
 }
 
 // txBody writes the MIME body: alternative text/amp/html parts, inside
@@ -158,6 +184,9 @@ func (s *session) txRelated(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]b
 	return append(dst, "--"+b+"--\r\n"...), nil
 }
 
+// altTypes are the body parts' types, in the order of txPlan.static.
+var altTypes = [3]string{"text/plain", "text/x-amp-html", "text/html"}
+
 // txAlternative renders the body parts, in the order mail clients prefer
 // the last of: text/plain, text/x-amp-html, text/html.
 func (s *session) txAlternative(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
@@ -167,8 +196,8 @@ func (s *session) txAlternative(dst []byte, p *txPlan, d *tmpl.Data, id string) 
 		ctype string
 		name  string
 	}
-	parts := [3]bp{{p.text, tmpl.Text, "text/plain", "text"}, {p.amp, tmpl.HTML, "text/x-amp-html", "amp_html"},
-		{p.html, tmpl.HTML, "text/html", "html"}}
+	parts := [3]bp{{p.text, tmpl.Text, altTypes[0], "text"}, {p.amp, tmpl.HTML, altTypes[1], "amp_html"},
+		{p.html, tmpl.HTML, altTypes[2], "html"}}
 	n := 0
 	for _, x := range parts {
 		if x.t != nil {
@@ -180,16 +209,20 @@ func (s *session) txAlternative(dst []byte, p *txPlan, d *tmpl.Data, id string) 
 		dst = multipartHead(dst, "alternative", b)
 	}
 	sc := &s.tx.scratch
-	for _, x := range parts {
+	for i, x := range parts {
 		if x.t == nil {
+			continue
+		}
+		if n > 1 {
+			dst = append(dst, "--"+b+"\r\n"...)
+		}
+		if p.static[i] != nil {
+			dst = append(dst, p.static[i]...)
 			continue
 		}
 		v, err := renderPart(x.t, d, x.mode, &sc.c)
 		if err != nil {
 			return dst, renderErr(x.name, err)
-		}
-		if n > 1 {
-			dst = append(dst, "--"+b+"\r\n"...)
 		}
 		dst = part(dst, x.ctype, v)
 	}

@@ -61,8 +61,11 @@ type txPlan struct {
 	replyTo                   *tmpl.Template
 	headers                   []hdrTpl
 	rfc822                    *tmpl.Template
-	attach, inline            []txFile // data validated and without whitespace
-	meta                      bool     // campaign_id, metadata or tags to record
+	attach, inline            []txFile  // data validated and without whitespace
+	meta                      bool      // campaign_id or metadata to record
+	msys                      []byte    // the X-MSYS-API line of recipients without tags or metadata of their own
+	fromHdr, fromBare         string    // From: value and address when from has no substitution
+	static                    [3][]byte // text, amp_html, html parts that render the same for all, encoded once
 }
 
 // compile parses every part of c (a template's content already resolved).
@@ -71,7 +74,7 @@ type txPlan struct {
 func compile(c *txContent, subst bool) (*txPlan, *apiErr) {
 	p := &txPlan{}
 	var e *apiErr
-	part := func(name, src string, body bool) *tmpl.Template {
+	parse := func(name, src string, body bool) *tmpl.Template {
 		if e != nil || src == "" {
 			return nil
 		}
@@ -85,7 +88,7 @@ func compile(c *txContent, subst bool) (*txPlan, *apiErr) {
 		return t
 	}
 	if c.EmailRFC822 != "" {
-		p.rfc822 = part("email_rfc822", c.EmailRFC822, true)
+		p.rfc822 = parse("email_rfc822", c.EmailRFC822, true)
 		return p, e
 	}
 	if c.Text == "" && c.HTML == "" {
@@ -94,21 +97,21 @@ func compile(c *txContent, subst bool) (*txPlan, *apiErr) {
 	if c.Subject == "" {
 		return nil, missing("content.subject is required")
 	}
-	p.subject = part("Header:Subject", c.Subject, false)
-	p.text = part("text", c.Text, true)
-	p.html = part("html", c.HTML, true)
-	p.amp = part("amp_html", c.AMPHTML, true)
-	p.replyTo = part("Header:Reply-To", c.ReplyTo, false)
+	p.subject = parse("Header:Subject", c.Subject, false)
+	p.text = parse("text", c.Text, true)
+	p.html = parse("html", c.HTML, true)
+	p.amp = parse("amp_html", c.AMPHTML, true)
+	p.replyTo = parse("Header:Reply-To", c.ReplyTo, false)
 	var from string
 	if json.Unmarshal(c.From, &from) == nil {
-		p.from = part("Header:From", from, false)
+		p.from = parse("Header:From", from, false)
 	} else {
 		var obj struct{ Email, Name string }
 		if len(c.From) == 0 || json.Unmarshal(c.From, &obj) != nil || obj.Email == "" {
 			return nil, missing("content.from is required (a string or an object with email)")
 		}
-		p.fromEmail = part("Header:From", obj.Email, false)
-		p.fromName = part("Header:From", obj.Name, false)
+		p.fromEmail = parse("Header:From", obj.Email, false)
+		p.fromName = parse("Header:From", obj.Name, false)
 	}
 	for _, name := range sortedKeys(c.Headers) {
 		canon := textproto.CanonicalMIMEHeaderKey(name)
@@ -119,10 +122,18 @@ func compile(c *txContent, subst bool) (*txPlan, *apiErr) {
 		case "Content-Type", "Content-Transfer-Encoding", "To", "Mime-Version":
 			return nil, badData("content.headers may not set " + canon)
 		}
-		p.headers = append(p.headers, hdrTpl{name: name, t: part("Header:"+name, c.Headers[name], false)})
+		p.headers = append(p.headers, hdrTpl{name: name, t: parse("Header:"+name, c.Headers[name], false)})
 	}
 	if e != nil {
 		return nil, e
+	}
+	for i, t := range [3]*tmpl.Template{p.text, p.amp, p.html} {
+		if t == nil {
+			continue
+		}
+		if text, ok := t.Static(); ok {
+			p.static[i] = part(nil, altTypes[i], text)
+		}
 	}
 	var err *apiErr
 	if p.attach, err = files("attachments", c.Attachments); err != nil {

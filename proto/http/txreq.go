@@ -2,6 +2,9 @@ package http
 
 import (
 	"encoding/json"
+	"net/mail"
+	"strconv"
+	"strings"
 )
 
 // txReq is a Momentum 4 transmission (POST /api/v1/transmissions).
@@ -66,27 +69,51 @@ type rcptAddr struct {
 	email, name, headerTo string
 }
 
-// parseRcptAddr accepts "a@b", "Name <a@b>" or {"email","name","header_to"}.
+// parseRcptAddr accepts "a@b", "Name <a@b>" or {"email","name","header_to"},
+// decoding the JSON once.
 func parseRcptAddr(raw json.RawMessage) (rcptAddr, error) {
+	if len(raw) == 0 || raw[0] != '{' {
+		a, err := parseAddress(raw)
+		if err != nil {
+			return rcptAddr{}, err
+		}
+		return rcptAddr{email: a.Address, name: a.Name}, nil
+	}
 	var obj struct {
 		Email    string `json:"email"`
 		Name     string `json:"name"`
 		HeaderTo string `json:"header_to"`
 	}
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &obj); err != nil {
-			return rcptAddr{}, err
-		}
-		if hasCRLF(obj.HeaderTo) {
-			return rcptAddr{}, errField("header_to must be one line")
-		}
-		raw, _ = json.Marshal(map[string]string{"email": obj.Email, "name": obj.Name})
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return rcptAddr{}, errField("must be a string or an object with email")
 	}
-	a, err := parseAddress(raw)
-	if err != nil {
-		return rcptAddr{}, err
+	email := strings.TrimSpace(obj.Email)
+	if _, ok := cleanAddr(email, false); !ok || email == "" || hasCRLF(obj.Name) || hasCRLF(obj.HeaderTo) {
+		return rcptAddr{}, errField("invalid address " + strconv.Quote(email))
 	}
-	return rcptAddr{email: a.Address, name: a.Name, headerTo: obj.HeaderTo}, nil
+	return rcptAddr{email: email, name: obj.Name, headerTo: obj.HeaderTo}, nil
+}
+
+// appendAddr writes "Name" <email> (or <email>) as a header value; names
+// that are not plain ASCII go through net/mail, which RFC 2047-encodes them.
+func appendAddr(dst []byte, name, email string) []byte {
+	if name == "" {
+		return append(append(append(dst, '<'), email...), '>')
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < ' ' || c >= 0x7f {
+			return append(dst, (&mail.Address{Name: name, Address: email}).String()...)
+		}
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '"' || c == '\\' {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, name[i])
+	}
+	dst = append(dst, `" <`...)
+	return append(append(dst, email...), '>')
 }
 
 type errField string

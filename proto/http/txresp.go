@@ -27,15 +27,8 @@ func (p *txPlan) envSender(d *tmpl.Data, sc *txScratch) (string, *apiErr) {
 		}
 		return a.Address, nil
 	}
-	from, e := p.fromAddr(d, sc)
-	if e != nil {
-		return "", e
-	}
-	a, err := mail.ParseAddress(from)
-	if err != nil {
-		return "", badData("content.from: " + err.Error())
-	}
-	return a.Address, nil
+	_, addr, e := p.fromAddr(d, sc)
+	return addr, e
 }
 
 // apiError answers a refused request in Momentum 4's error shape.

@@ -138,10 +138,7 @@ func (s *session) txOne(dst []byte, p *txPlan, req *txReq, r *txRcpt) (proto.Mes
 		}
 		d.EnvFrom = sender
 	}
-	meta := p.meta
-	p.meta = meta || len(r.Tags) > 0 || len(r.Metadata) > 0
 	data, e := s.buildTx(dst, p, req, r, a, sender, d)
-	p.meta = meta
 	if e != nil {
 		return proto.Message{}, e
 	}

@@ -88,3 +88,24 @@ func Literal(s string) *Template {
 	}
 	return &Template{nodes: []node{{kind: nText, text: s}}}
 }
+
+// Static reports whether t has no expression or statement, and if so its
+// text: such a part renders the same for every recipient.
+func (t *Template) Static() (string, bool) {
+	switch {
+	case len(t.nodes) == 0:
+		return "", true
+	case len(t.nodes) == 1 && t.nodes[0].kind == nText:
+		return t.nodes[0].text, true
+	}
+	for _, n := range t.nodes {
+		if n.kind != nText {
+			return "", false
+		}
+	}
+	var b []byte
+	for _, n := range t.nodes {
+		b = append(b, n.text...)
+	}
+	return string(b), true
+}
