@@ -15,6 +15,7 @@ type builder struct {
 func (b *builder) build(nodes []*node) *scope {
 	root := &scope{lv: lvGlobal}
 	b.body(root, nodes)
+	b.applyForeign(root) // momentum_apply.go
 	return root
 }
 

@@ -21,6 +21,7 @@ type Foreign struct {
 	Options  []ForeignOption // a scope's top-level options, file order
 	Scopes   []*Foreign      // nested scopes (Binding in Binding_Group, Domain in Binding, …)
 	val      *rawVal         // an option's value
+	raw      []*node         // a scope's body as parsed, for appliers
 }
 
 // ForeignOption is one option inside a Foreign scope, as text.
@@ -50,7 +51,7 @@ func (b *builder) foreignScope(root *scope, n *node) bool {
 }
 
 func newForeign(d *foreignDef, n *node) *Foreign {
-	f := &Foreign{Name: d.Name, Scope: true, Answer: d.Answer, Reason: d.Reason, Src: n.src}
+	f := &Foreign{Name: d.Name, Scope: true, Answer: d.Answer, Reason: d.Reason, Src: n.src, raw: n.body}
 	if n.inst != nil {
 		f.Instance = n.inst.text
 	}

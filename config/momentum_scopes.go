@@ -103,7 +103,7 @@ func init() {
 		"dkim_validate", "eleven", "fingerprint", "inbound_audit", "mail_loop", "openarc",
 		"opendkim", "seedlist", "senderid", "smtp_auth_proxy", "smtp_cbv", "smtp_rcptto_proxy",
 		"spamassassin", "spf_macros", "spf_v1", "url_ripper", "auth_ds", "auth_radius")
-	foreign(true, "DNSBL checks need sluice's DNSBL feature, which this build does not have", "dnsbl")
+	foreign(true, "", "dnsbl") // applies: momentum_apply.go
 	foreign(true, whyPolicy, "scriptlet", "sieve", "alerting", "smtpapi")
 	foreign(true, whyMobile, "apn", "apn_logger", "gcm", "gcm_logger", "mm7", "mm7_serv",
 		"mms_bounce_logger", "mms_logger", "smpp", "smpp_bounce_logger", "smpp_logger")
@@ -134,6 +134,7 @@ func init() {
 	} {
 		foreignOpts[n].Reason = why
 	}
+	registerAppliers() // momentum_apply.go
 }
 
 // titleCase spells a summary name the way Momentum's pages write options:

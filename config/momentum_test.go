@@ -12,7 +12,7 @@ import (
 var momentumConfigs = map[string][]string{
 	"m4_default.conf":   {"Security", "ThreadPool \"IO\"", "Spool", "sched", "ec_logger \"ec_logger\"", "inbound_audit", "Domain \"example.com\"", "httpsrv", "msg_gen", "option Keep_Message_Dicts_In_Memory"},
 	"supercharger.conf": {"EventLoop \"event_loops\"", "Binding_Group \"group1\"", "Domain \"/(?:^|[.])example[.](com|co[.]uk)$/\"", "Domain \"[IPv6:2001:db8::25]\"", "Pathway \"inbound_mx\"", "Pathway_Group \"edge\"", "option Delivery_Pool"},
-	"policy.conf":       {"opendkim \"opendkim1\"", "dnsbl \"spamhaus\"", "conntrol \"conntrol1\"", "scriptlet \"scriptlet\"", "alerting", "Authorization", "SNMP", "custom_logger \"custom_logger1\"", "Logging", "option Force_Fsync"},
+	"policy.conf":       {"opendkim \"opendkim1\"", "conntrol \"conntrol1\"", "scriptlet \"scriptlet\"", "alerting", "Authorization", "SNMP", "custom_logger \"custom_logger1\"", "Logging", "option Force_Fsync"},
 }
 
 // TestMomentumConfigsLoad loads each realistic configuration: it must load,
@@ -137,5 +137,51 @@ func TestMomentumSplitEveryOffset(t *testing.T) {
 	}
 	if fs := c.Foreign(); len(fs) != 2 || fs[0].Name != "opendkim" || fs[1].Value() != "4" {
 		t.Errorf("records: %+v", fs)
+	}
+}
+
+// TestMomentumDNSBLApplies: a dnsbl module scope is the one with the
+// answer "applies": its zones, threshold and timeout become DNSBL_Zones,
+// DNSBL_Threshold and DNSBL_Timeout (no warning), shown by -dump with the
+// scope's lines, and Print writes the scope back, not the mapped options.
+func TestMomentumDNSBLApplies(t *testing.T) {
+	src := "dnsbl \"a\" { zone = \"zen.example.org\"  threshold = 2 }\ndnsbl \"b\" { zones = ( \"bl.example.net*2\" ) timeout = 3 }\n"
+	c, err := parse("/nonexistent/d.conf", "/nonexistent", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := c.Global()
+	if z := g.List("dnsbl_zones"); len(z) != 2 || z[0] != "zen.example.org" || z[1] != "bl.example.net*2" {
+		t.Errorf("DNSBL_Zones = %q", z)
+	}
+	if g.Int("dnsbl_threshold") != 2 || g.Int("dnsbl_timeout") != 3 {
+		t.Errorf("threshold %d timeout %d", g.Int("dnsbl_threshold"), g.Int("dnsbl_timeout"))
+	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "dnsbl") {
+			t.Errorf("warning for an applied scope: %s", w)
+		}
+	}
+	if d := Dump(c); !strings.Contains(d, "DNSBL_Zones = ( zen.example.org bl.example.net*2 )  # /nonexistent/d.conf:1") ||
+		!strings.Contains(d, "applies: mapped onto DNSBL_Zones") {
+		t.Errorf("dump:\n%s", d)
+	}
+	p1 := Print(c)
+	if strings.Contains(string(p1), "DNSBL_Zones") {
+		t.Errorf("Print wrote the mapped option:\n%s", p1)
+	}
+	c2, err := parse("/nonexistent/d.conf", "/nonexistent", p1, nil)
+	if err != nil || !bytes.Equal(Print(c2), p1) {
+		t.Fatalf("print round trip: %v\n%s", err, p1)
+	}
+	for _, bad := range []struct{ src, want string }{
+		{"DNSBL_Zones = ( x.example )\ndnsbl { zone = y.example }\n", "DNSBL_Zones is set both here and at"},
+		{"dnsbl { zonez = y.example }\n", `unknown dnsbl option "zonez"; did you mean zone?`},
+		{"dnsbl \"a\" { threshold = 1 }\ndnsbl \"b\" { threshold = 2 }\n", "dnsbl threshold is already set"},
+		{"dnsbl { timeout = soon }\n", "DNSBL_Timeout"},
+	} {
+		if _, err := parse("/nonexistent/d.conf", "/nonexistent", []byte(bad.src), nil); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want %q", bad.src, err, bad.want)
+		}
 	}
 }

@@ -103,6 +103,9 @@ func Print(c *Config) []byte {
 func printBody(b *strings.Builder, sc *scope, depth int, recurse bool) {
 	ind := strings.Repeat("  ", depth)
 	for _, st := range sc.opts {
+		if st.mapped {
+			continue
+		}
 		fmt.Fprintf(b, "%s%s = %s\n", ind, st.def.Name, formatValue(st.val))
 	}
 	for _, k := range sc.kids {

@@ -27,8 +27,9 @@ type scope struct {
 
 // setting is one option set in one scope.
 type setting struct {
-	def *optDef
-	val *Value
+	def    *optDef
+	val    *Value
+	mapped bool // made from a Momentum scope (momentum_apply.go); Print skips it
 }
 
 func (s *scope) get(d *optDef) *setting {
