@@ -1,10 +1,12 @@
 package daemon
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"sluice/config"
 	"sluice/filter/milter"
 	"sluice/filter/policy"
 	"sluice/proto/smtp"
@@ -77,4 +79,23 @@ func (f *filterSums) add(calls, errs, open, ns int64) {
 	f.errs += errs
 	f.open += open
 	f.ns += ns
+}
+
+// checkFilters validates the filter options of an ESMTP Listen and of each
+// Peer scope that applies to it, so a bad address fails the load.
+func checkFilters(c *config.Config, l *config.Listen) error {
+	if config.KindOf(l.Listener.Kind).Protocol != "esmtp" {
+		return nil
+	}
+	if err := smtp.CheckFilters(c.ListenPolicy(l)); err != nil {
+		return fmt.Errorf("daemon: %s %s: %w", l.Listener.Kind, l.Addr, err)
+	}
+	for _, ps := range [][]*config.Peer{l.Listener.Peers, l.Peers} {
+		for _, p := range ps {
+			if err := smtp.CheckFilters(c.Resolve(l, []*config.Peer{p})); err != nil {
+				return fmt.Errorf("daemon: %s %s Peer %s: %w", l.Listener.Kind, l.Addr, p.Prefix, err)
+			}
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	gm "github.com/d--j/go-milter"
 
+	"sluice/config"
 	"sluice/filter/milter/miltertest"
 	"sluice/filter/policy/policytest"
 )
@@ -102,5 +103,25 @@ func TestFilterMetricsAndLogs(t *testing.T) {
 				t.Log(grepSluice(text))
 			}
 		})
+	}
+}
+
+// TestCheckRefusesBadFilterOptions: a typo in a filter address or default
+// action fails the load (and sluiced -check), naming the scope and the fix.
+func TestCheckRefusesBadFilterOptions(t *testing.T) {
+	for _, tc := range []struct{ conf, want string }{
+		{`ESMTP_Listener { Listen "127.0.0.1:2525" { Policy_Service = "127.0.0.1:10023" } }`, "Policy_Service"},
+		{`ESMTP_Listener { Policy_Service = "inet:127.0.0.1:10023" Policy_Default_Action = "MAYBE" Listen "127.0.0.1:2525" { } }`, "Policy_Default_Action"},
+		{`ESMTP_Listener { Listen "127.0.0.1:2525" { Peer "10.0.0.0/8" { Milter = ( "opendkim.sock" ) } } }`, "Peer 10.0.0.0/8: smtp: Milter"},
+		{`ESMTP_Listener { Policy_Service = "inet:127.0.0.1:10023" Policy_Default_Action = "DUNNO" Milter = ( "inet:11332@localhost" "unix:/run/x.sock" ) Listen "127.0.0.1:2525" { } }`, ""},
+	} {
+		c, err := config.Parse("filters.conf", []byte(tc.conf))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.conf, err)
+		}
+		err = Check(c)
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.conf, err, tc.want)
+		}
 	}
 }

@@ -42,6 +42,9 @@ func listenSpec(c *config.Config, l *config.Listen, fac proto.Factory) (engine.L
 	if err != nil {
 		return engine.ListenSpec{}, fmt.Errorf("daemon: Peer table for %s %s: %w", l.Listener.Kind, l.Addr, err)
 	}
+	if err := checkFilters(c, l); err != nil {
+		return engine.ListenSpec{}, err
+	}
 	p := c.ListenPolicy(l)
 	tlsConf, err := listenTLS(p, fac)
 	if err != nil {
