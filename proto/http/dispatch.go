@@ -67,6 +67,11 @@ func (s *session) submit(out []byte) ([]byte, proto.Action) {
 	if out, a, refused := s.throttled(out); refused {
 		return out, a
 	}
+	if !s.takeBuilt() {
+		s.msgs = s.msgs[:0]
+		s.resp = appendErrorJSON(s.resp[:0], errNoMem.why)
+		return s.reply(out, 503, ctJSON, s.resp, "Retry-After: 60\r\n")
+	}
 	s.st = stWait
 	s.results = s.results[:0]
 	for i := range s.msgs {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"sluice/internal/membudget"
 )
 
 // TestInjectRejectsControlInAddress (issue 21 item 8): "a@b\r\n<c@evil>"
@@ -39,5 +41,29 @@ func TestMaxMessageSizeHTTP(t *testing.T) {
 	res, h = run(t, testFactory(), p, post("/v1.0/inject", tplOf(900)))
 	if r := one(t, res.Out); r.StatusCode != 200 || len(h.Submitted) != 1 {
 		t.Fatalf("under the limit: %s", res.Out)
+	}
+}
+
+// TestInjectBuiltBounds: 10000 recipients of one template cannot build
+// more than MaxBuilt (413), and built messages come out of the daemon's
+// message-data budget (503 when it is spent, nothing submitted).
+func TestInjectBuiltBounds(t *testing.T) {
+	rcpts := make([]any, 200)
+	for i := range rcpts {
+		rcpts[i] = map[string]any{"to": "b@example.com", "from": "a@example.org"}
+	}
+	body, _ := json.Marshal(map[string]any{"template": "Subject: x\n\n" + strings.Repeat("t", 10000) + "\n", "recipients": rcpts})
+	f := testFactory()
+	f.o.MaxBuilt = 1 << 20 // 200 × 10 KB = 2 MB built
+	res, h := run(t, f, testPolicy(nil), post("/v1.0/inject", string(body)))
+	if r := one(t, res.Out); r.StatusCode != 413 || len(h.Submitted) != 0 {
+		t.Fatalf("over MaxBuilt: %s", res.Out)
+	}
+	used := membudget.Used()
+	membudget.SetLimit(used + 1<<20)
+	defer membudget.SetLimit(0)
+	res, h = run(t, testFactory(), testPolicy(nil), post("/v1.0/inject", string(body)))
+	if r := one(t, res.Out); r.StatusCode != 503 || len(h.Submitted) != 0 {
+		t.Fatalf("over the budget: %s", res.Out)
 	}
 }

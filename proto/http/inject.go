@@ -44,6 +44,7 @@ func (s *session) inject(out []byte) ([]byte, proto.Action) {
 		return s.injectFail(out, 400, "recipients must hold 1 to 10000 entries")
 	}
 	s.grow(len(req.Recipients))
+	var built int64 // bytes rendered so far: 10000 recipients × a big template must not exhaust memory
 	for i, rc := range req.Recipients {
 		keys := lowerKeys(rc.Keys)
 		rawTo, rawFrom := orKey(rc.To, keys, "to"), orKey(rc.From, keys, "from")
@@ -62,6 +63,9 @@ func (s *session) inject(out []byte) ([]byte, proto.Action) {
 		}
 		s.resp = render(s.resp[:0], req.Template, keys)
 		s.bufs[i] = appendCRLF(s.bufs[i][:0], s.resp)
+		if built += int64(len(s.bufs[i])); built > s.f.o.MaxBuilt {
+			return s.injectFail(out, 413, fmt.Sprintf("the messages built for this request exceed %d MiB; send fewer recipients per request", s.f.o.MaxBuilt>>20))
+		}
 		s.msgs = append(s.msgs, proto.Message{Protocol: "http", Sender: from,
 			Recipients: []string{to}, Data: s.bufs[i]})
 	}

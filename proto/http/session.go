@@ -27,6 +27,7 @@ type session struct {
 	idle      time.Duration
 	max       int64
 	maxMsg    int64 // Max_Message_Size: a bigger message is refused with 413; 0 none
+	built     int64 // message-data budget held by built messages until answered (budget.go)
 	noChunked bool
 	auth      authMode
 	users     *creds.Users
@@ -67,6 +68,7 @@ func (s *session) Closed(proto.CloseReason) {
 	s.st = stClosed
 	s.body.data, s.resp, s.bufs, s.msgs = nil, nil, nil, nil
 	membudget.Release(&s.body.held)
+	membudget.Release(&s.built)
 }
 
 // Feed handles as many complete requests as in holds, stopping at the first
@@ -276,6 +278,7 @@ func (s *session) release() {
 			s.bufs[i] = nil
 		}
 	}
+	membudget.Release(&s.built)
 	clear(s.msgs)
 	s.msgs, s.results = s.msgs[:0], s.results[:0]
 	clear(s.rcpts)
