@@ -137,3 +137,27 @@ func TestReloadBindFailureKeepsOldSockets(t *testing.T) {
 		})
 	}
 }
+
+// TestMetricsBindErrorOnce: a taken Metrics_Listen fails the start-up with
+// one message that names the option, the address and the fix once each.
+func TestMetricsBindErrorOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.conf")
+	os.WriteFile(path, []byte(fmt.Sprintf("Spoolbase = %q\nMetrics_Listen = %q\nESMTP_Listener { Listen \"127.0.0.1:%d\" { } }\n",
+		filepath.Join(dir, "spool"), ln.Addr().String(), freePort(t))), 0o644)
+	_, err = New(Options{ConfigPath: path, EventLoop: "epoll", Workers: 1, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil {
+		t.Fatal("started on a taken metrics port")
+	}
+	msg := err.Error()
+	for _, s := range []string{"Metrics_Listen " + ln.Addr().String(), ln.Addr().String(), "choose a free address", "address already in use"} {
+		if n := strings.Count(msg, s); n != 1 {
+			t.Errorf("%q appears %d times in %q", s, n, msg)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -40,6 +41,10 @@ func Serve(addr string, reg *prometheus.Registry) (*http.Server, net.Addr, error
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		var oe *net.OpError // "listen tcp ADDR: bind: …" names the address again
+		if errors.As(err, &oe) {
+			err = oe.Err
+		}
 		return nil, nil, fmt.Errorf("metrics: Metrics_Listen %s: %w (choose a free address with -metrics or Metrics_Listen)", addr, err)
 	}
 	mux := http.NewServeMux()
