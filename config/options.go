@@ -69,8 +69,10 @@ func init() {
 		opt("Reconfig_Message", KindString, "4.3.2 Reconfiguration in progress").in(tyESMTP).top().acts(),
 
 		// TLS (§3.3-§3.5). Peer-level TLS exists only for ESMTP.
-		optNoDef("TLS_Certificate", KindString).both(tyTLS).acts(),
-		optNoDef("TLS_Key", KindString).both(tyTLS).acts(),
+		optNoDef("TLS_Certificate", KindArray).both(tyTLS).acts(),
+		optNoDef("TLS_Key", KindArray).both(tyTLS).acts(),
+		opt("TLS_Session_Tickets", KindBool, "true").both(tyTLS).acts(),
+		opt("TLS_Ticket_Key_Period", KindSeconds, "43200").both(tyTLS).acts(),
 		optNoDef("TLS_Client_CA", KindString).both(tyTLS).acts(),
 		optNoDef("TLS_Ciphers", KindString).both(tyTLS),
 		optNoDef("TLS_Protocols", KindString).both(tyTLS),

@@ -47,7 +47,7 @@ func (f *Factory) extSettings(p *config.Policy, s *settings) {
 				s.exts = append(s.exts, kw)
 			}
 		case "STARTTLS":
-			s.startTLS = !s.useSSL && p.String("tls_certificate") != "" && p.String("tls_key") != ""
+			s.startTLS = !s.useSSL && len(TLSFiles(p, "tls_certificate")) > 0 && len(TLSFiles(p, "tls_key")) > 0
 			if !s.startTLS {
 				f.o.Logger.Warn("smtp: STARTTLS listed but not offered; set TLS_Certificate and TLS_Key (and not Use_SSL)",
 					"listen", p.Listen)

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
+	"sluice/config"
 	"strings"
 	"sync"
 	"time"
@@ -18,11 +19,13 @@ var (
 	_ proto.TLSConfigurer = (*Factory)(nil)
 )
 
-// tlsCache holds one *tls.Config per (certificate, key, client CA, verify
-// mode), re-read when a file's mtime changes.
+// tlsCache holds one *tls.Config per (certificates, keys, client CA,
+// verify mode, tickets), re-read when a file's mtime changes. Every
+// configuration shares one ticket key ring.
 type tlsCache struct {
-	mu sync.Mutex
-	m  map[string]*tlsEntry
+	mu      sync.Mutex
+	m       map[string]*tlsEntry
+	tickets ticketRing
 }
 
 type tlsEntry struct {
@@ -31,42 +34,91 @@ type tlsEntry struct {
 }
 
 // TLSConfig returns the server TLS configuration for a connection, from
-// its policy's TLS_Certificate, TLS_Key, TLS_Client_CA and TLS_Verify_Mode.
+// its policy's TLS_Certificate, TLS_Key, TLS_Client_CA, TLS_Verify_Mode and
+// TLS_Session_Tickets. TLS_Certificate and TLS_Key may each list several
+// files, paired in order (an ECDSA and an RSA certificate side by side):
+// crypto/tls serves the first pair the client's ClientHello can use.
 // The engine calls it (it is not part of proto.Factory) when a session
 // returns proto.StartTLS and when a Use_SSL connection is accepted. It does
 // file I/O and must not be called on a worker's hot path more than once per
 // handshake; results are cached.
 func (f *Factory) TLSConfig(c *proto.ConnInfo) (*tls.Config, error) {
 	p := c.Policy
-	cert, key := p.String("tls_certificate"), p.String("tls_key")
-	if cert == "" || key == "" {
+	certs, keys := TLSFiles(p, "tls_certificate"), TLSFiles(p, "tls_key")
+	if len(certs) == 0 || len(keys) == 0 {
 		return nil, fmt.Errorf("smtp: TLS needs TLS_Certificate and TLS_Key in %s", p.Listen)
 	}
+	if len(certs) != len(keys) {
+		return nil, fmt.Errorf("smtp: %s lists %d TLS_Certificate files and %d TLS_Key files; they pair up in order",
+			p.Listen, len(certs), len(keys))
+	}
 	ca, mode := p.String("tls_client_ca"), strings.ToLower(p.String("tls_verify_mode"))
-	k := cert + "\x00" + key + "\x00" + ca + "\x00" + mode
-	stamp := mtime(cert) + mtime(key) + mtime(ca)
+	k := strings.Join(certs, "\x00") + "\x01" + strings.Join(keys, "\x00") + "\x01" + ca + "\x00" + mode
+	stamp := mtime(ca)
+	for i := range certs {
+		stamp += mtime(certs[i]) + mtime(keys[i])
+	}
+	_, set := p.Value("tls_session_tickets")
+	noTickets := set && !p.Bool("tls_session_tickets")
+	if noTickets {
+		k += "\x01notickets"
+	}
 	f.tlsConf.mu.Lock()
 	defer f.tlsConf.mu.Unlock()
+	if d := p.Duration("tls_ticket_key_period"); d > 0 {
+		f.tlsConf.tickets.period = d
+	}
 	if e := f.tlsConf.m[k]; e != nil && e.stamp == stamp {
+		f.rotateTickets(e.conf)
 		return e.conf, nil
 	}
-	conf, err := buildTLS(cert, key, ca, mode)
+	conf, err := buildTLS(certs, keys, ca, mode)
 	if err != nil {
 		return nil, err
 	}
+	conf.SessionTicketsDisabled = noTickets
 	if f.tlsConf.m == nil {
 		f.tlsConf.m = make(map[string]*tlsEntry)
 	}
 	f.tlsConf.m[k] = &tlsEntry{stamp: stamp, conf: conf}
+	f.rotateTickets(conf)
 	return conf, nil
 }
 
-func buildTLS(cert, key, ca, mode string) (*tls.Config, error) {
-	kp, err := tls.LoadX509KeyPair(cert, key)
-	if err != nil {
-		return nil, fmt.Errorf("smtp: loading TLS_Certificate/TLS_Key: %w (check both paths and that the key matches)", err)
+// rotateTickets gives conf the current ticket keys; when that rotated the
+// ring, every other cached configuration gets the new keys too. Called with
+// f.tlsConf.mu held.
+func (f *Factory) rotateTickets(conf *tls.Config) {
+	if f.tlsConf.tickets.apply(conf) {
+		for _, e := range f.tlsConf.m {
+			if e.conf != conf {
+				f.tlsConf.tickets.apply(e.conf)
+			}
+		}
 	}
-	conf := &tls.Config{Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12}
+}
+
+// TLSFiles lists the files of TLS_Certificate or TLS_Key: one or several.
+func TLSFiles(p *config.Policy, name string) []string {
+	if l := p.List(name); len(l) > 0 {
+		return l
+	}
+	if s := p.String(name); s != "" {
+		return []string{s}
+	}
+	return nil
+}
+
+func buildTLS(certs, keys []string, ca, mode string) (*tls.Config, error) {
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	for i := range certs {
+		kp, err := tls.LoadX509KeyPair(certs[i], keys[i])
+		if err != nil {
+			return nil, fmt.Errorf("smtp: loading TLS_Certificate %s with TLS_Key %s: %w (check both paths and that the key matches)",
+				certs[i], keys[i], err)
+		}
+		conf.Certificates = append(conf.Certificates, kp)
+	}
 	if ca != "" {
 		pem, err := os.ReadFile(ca)
 		if err != nil {
