@@ -1,7 +1,10 @@
 package daemon
 
 import (
+	"crypto/tls"
 	"fmt"
+	"io"
+	"net/smtp"
 	"strings"
 	"testing"
 
@@ -123,5 +126,73 @@ func TestCheckRefusesBadFilterOptions(t *testing.T) {
 		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: %v, want %q", tc.conf, err, tc.want)
 		}
+	}
+}
+
+const filterTLSConf = `
+Spoolbase = "{{DIR}}/spool"
+Relay_Domains = ( "example.com" )
+ESMTP_Listener {
+  SMTP_Extensions = ( "STARTTLS" "ENHANCEDSTATUSCODES" )
+  TLS_Certificate = "%s"
+  TLS_Key = "%s"
+  Policy_Service = "%s"
+  Milter = ( "%s" )
+  Listen "127.0.0.1:%d" { }
+}
+`
+
+// TestFiltersOverTLS: after STARTTLS the session runs on the engine's TLS
+// goroutine; the lookups still suspend and resume it through Host.Go.
+func TestFiltersOverTLS(t *testing.T) {
+	for _, be := range backends(t) {
+		t.Run(be, func(t *testing.T) {
+			pol := policytest.Start(t, func(r map[string]string) string {
+				if strings.HasPrefix(r["recipient"], "no@") {
+					return "REJECT unknown user"
+				}
+				return "DUNNO"
+			})
+			mt := miltertest.Start(t, miltertest.Behaviour{EOM: func(_ *miltertest.Seen, m gm.Modifier) (*gm.Response, error) {
+				m.AddHeader("X-Filtered", "yes")
+				return gm.RespAccept, nil
+			}})
+			cert, key := genCert(t, t.TempDir(), "mx.test")
+			port := freePort(t)
+			start(t, be, fmt.Sprintf(filterTLSConf, cert, key, pol.Service, mt.Service, port))
+			c, err := smtp.Dial(addr(port))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if err := c.StartTLS(&tls.Config{InsecureSkipVerify: true}); err != nil {
+				t.Fatalf("STARTTLS: %v", err)
+			}
+			if err := c.Mail("a@example.org"); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Rcpt("no@example.com"); err == nil || !strings.Contains(err.Error(), "554") || !strings.Contains(err.Error(), "5.7.1 <no@example.com>: Recipient address rejected: unknown user") {
+				t.Fatalf("policy over TLS: %v", err)
+			}
+			if err := c.Rcpt("b@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			w, err := c.Data()
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(w, "Subject: tls\r\n\r\nsecret\r\n")
+			if err := w.Close(); err != nil {
+				t.Fatalf("end of data over TLS: %v", err)
+			}
+			c.Quit()
+			reqs := pol.Requests()
+			if len(reqs) != 2 || reqs[0]["encryption_protocol"] != "TLS" {
+				t.Fatalf("policy requests %v", reqs)
+			}
+			if s := mt.Seen(); len(s) != 1 || string(s[0].Body) != "secret\r\n" {
+				t.Fatalf("milter saw %+v", s)
+			}
+		})
 	}
 }
