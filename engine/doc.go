@@ -44,6 +44,20 @@
 // on a per-worker hashed timer wheel (O(1) arm/cancel, lazy re-filing); only
 // session progress restarts the clock, so a slowloris dribble is reaped.
 //
+// # The gate: PROXY header, limits, banner hold
+//
+// When the socket peer's policy says Proxy_Protocol, or the policy sets
+// Pregreet_Delay or (with Options.Screen) DNSBL_Zones, the connection starts
+// under a gate session (gate.go) instead of its protocol's: no banner. The
+// PROXY phase (proxy.go) reads only the header (proxyproto), then judges
+// the Peer lookup, Always_Deny, caps and per-source limits again for the
+// client's address. The hold (hold.go) suspends the connection with a
+// pending result while a runtime timer and the Screen's lookup run; bytes
+// the client sends meanwhile are kept, and their presence is the pregreet
+// test. Then the real session is created and the gate steps aside.
+// Per-source connection limits (limits.go) go through Options.Limiter
+// (package throttle) at accept, or after the header.
+//
 // # Caps, spool, shutdown
 //
 // Listener_Sessions and Service_Sessions are taken at accept from shared

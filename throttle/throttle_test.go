@@ -75,7 +75,7 @@ func TestBounded(t *testing.T) {
 	const bound = 4096
 	tb := New(bound)
 	n := 1_000_000
-	if testing.Short() {
+	if testing.Short() || raceBuild {
 		n = 100_000
 	}
 	for i := 0; i < n; i++ {
