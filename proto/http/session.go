@@ -53,8 +53,12 @@ type session struct {
 	tx      txState
 }
 
-// bufKeep is the largest buffer a session keeps between requests.
-const bufKeep = 64 << 10
+// bufKeep is the largest buffer a session keeps between requests, and
+// bufsKeep the most message buffers.
+const (
+	bufKeep  = 64 << 10
+	bufsKeep = 64
+)
 
 func (s *session) reset() {
 	s.st, s.scan, s.answered = stHead, 0, false
@@ -272,6 +276,10 @@ func (s *session) release() {
 	}
 	if cap(s.resp) > bufKeep {
 		s.resp = nil
+	}
+	if len(s.bufs) > bufsKeep { // a 10,000-recipient transmission must not stay resident
+		clear(s.bufs[bufsKeep:])
+		s.bufs = s.bufs[:bufsKeep]
 	}
 	for i := range s.bufs {
 		if cap(s.bufs[i]) > bufKeep {

@@ -3,11 +3,13 @@ package http
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
+	"sluice/proto/prototest"
 	"strings"
 	"testing"
 
@@ -293,5 +295,28 @@ func TestTransmissionFromPerRecipient(t *testing.T) {
 		if msgs[i].Sender != "news@"+d || m.Header.Get("From") != `"News" <news@`+d+`>` {
 			t.Errorf("%d: sender %q from %q", i, msgs[i].Sender, m.Header.Get("From"))
 		}
+	}
+}
+
+// TestTransmissionReleasesBuffers: after a large transmission the session
+// keeps at most bufsKeep message buffers, so an idle keep-alive connection
+// stays small.
+func TestTransmissionReleasesBuffers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"recipients":[`)
+	for i := range 500 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"address":"r%d@x.org"}`, i)
+	}
+	b.WriteString(`],"content":{"from":"a@x.org","subject":"s","text":"t"}}`)
+	s, h := mk(testFactory(), testPolicy(nil))()
+	res, err := prototest.Run(s, h, []byte(post("/api/v1/transmissions", b.String())))
+	if err != nil || one(t, res.Out).StatusCode != 200 || len(h.Submitted) != 500 {
+		t.Fatalf("%v %s", err, res.Out)
+	}
+	if n := len(s.(*session).bufs); n > bufsKeep {
+		t.Fatalf("%d message buffers kept", n)
 	}
 }
