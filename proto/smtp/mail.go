@@ -1,8 +1,6 @@
 package smtp
 
 import (
-	"unsafe"
-
 	"sluice/proto"
 )
 
@@ -147,11 +145,9 @@ func (s *session) startMessage() {
 // submit hands the finished message to the spool and suspends. The
 // message's buffers are not touched again until Resume.
 func (s *session) submit(out []byte) ([]byte, proto.Action) {
-	// The addresses are views of the arena, not a copy of it: a message
-	// is valid until its Resume (proto.Message), and the arena is reset
-	// only after that (resetTx), so the envelope costs its address bytes
-	// once plus 20 bytes of offsets and string header per recipient.
-	all := unsafe.String(unsafe.SliceData(s.tx.arena), len(s.tx.arena))
+	// One copy of the arena for every address: hosts may keep the strings
+	// past Resume (test hosts, loggers), so they must not alias the arena.
+	all := string(s.tx.arena)
 	start := s.tx.ends[0]
 	s.rcpts = s.rcpts[:0]
 	for _, end := range s.tx.ends[1:] {
