@@ -100,7 +100,7 @@ func (w *worker) onAccept(s *lsock, fd int, sa unix.Sockaddr) {
 		return
 	}
 	if err := w.b.open(c); err != nil {
-		c.torn, c.reason = true, proto.CloseError
+		c.phase, c.reason = connTorn, proto.CloseError
 		closeFd(fd)
 		w.onGone(c)
 		return

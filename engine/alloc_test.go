@@ -55,8 +55,8 @@ func TestReadPathAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(1000, round); n != 0 {
 		t.Fatalf("%.1f allocations per read/reply/send", n)
 	}
-	if nb.sends < 1000 || c.torn {
-		t.Fatalf("sends %d torn %v", nb.sends, c.torn)
+	if nb.sends < 1000 || c.torn() {
+		t.Fatalf("sends %d torn %v", nb.sends, c.torn())
 	}
 }
 
@@ -82,11 +82,11 @@ func (stuckSession) Closed(proto.CloseReason)                           {}
 func TestInputBound(t *testing.T) {
 	w, c, _ := fakeConn(t, stuck{})
 	chunk := make([]byte, 4096)
-	for i := 0; i < 100 && !c.torn; i++ {
+	for i := 0; i < 100 && !c.torn(); i++ {
 		w.onRecv(c, chunk)
 	}
-	if !c.torn || c.reason != proto.CloseError || c.ctrs.InputOverflow.Load() != 1 {
-		t.Fatalf("torn %v reason %v overflow %d", c.torn, c.reason, c.ctrs.InputOverflow.Load())
+	if !c.torn() || c.reason != proto.CloseError || c.ctrs.InputOverflow.Load() != 1 {
+		t.Fatalf("torn %v reason %v overflow %d", c.torn(), c.reason, c.ctrs.InputOverflow.Load())
 	}
 	if len(c.d.In) > proto.MaxUnconsumed+len(chunk) {
 		t.Fatalf("kept %d bytes", len(c.d.In))

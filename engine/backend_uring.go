@@ -237,7 +237,7 @@ func (b *uringBackend) poll(timeout int64) error {
 	}
 	for i, c := range b.rearm {
 		b.rearm[i] = nil
-		if !c.torn && c.readOn && !c.ur.recv && !c.ur.detach {
+		if !c.torn() && c.readOn && !c.ur.recv && !c.ur.detach {
 			b.armRecv(c)
 		}
 	}

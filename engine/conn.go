@@ -21,29 +21,27 @@ const (
 
 // conn is one accepted connection. It is owned by its worker's thread.
 type conn struct {
-	w          *worker
-	slot       uint32
-	gen        uint32
-	fd         int
-	l          *listen
-	ctrs       *ListenCounters
-	info       proto.ConnInfo
-	d          proto.Driver  // the session, its kept input, output (d.Out[sendOff:] unsent) and owed results
-	idle       time.Duration // policy Idle_Time, used when the session names no timeout
-	minRate    int64         // Min_Data_Rate, bytes/s inside message content; 0 none (rate.go)
-	caps       [2]*budget
-	sendOff    int
-	sending    bool
+	w       *worker
+	slot    uint32
+	gen     uint32
+	fd      int
+	l       *listen
+	ctrs    *ListenCounters
+	info    proto.ConnInfo
+	d       proto.Driver  // the session, its kept input, output (d.Out[sendOff:] unsent) and owed results
+	idle    time.Duration // policy Idle_Time, used when the session names no timeout
+	minRate int64         // Min_Data_Rate, bytes/s inside message content; 0 none (rate.go)
+	caps    [2]*budget
+	sendOff int
+	phase   connPhase
+	// Independent of the phase:
+	sending    bool   // a send is in flight
 	flight     []byte // the buffer of the send in flight, kept reachable until its completion
 	readOn     bool   // the back end is delivering input
-	eof        bool
-	closing    bool // CloseAfterFlush: finish output, then close
+	eof        bool   // the peer half-closed
+	tlsCleared bool   // input pipelined behind STARTTLS was discarded
 	tlsCfg     *tls.Config
-	tlsWait    bool      // StartTLS: flushing, then the fd leaves the loop
-	tlsCleared bool      // input pipelined behind STARTTLS was discarded
-	detaching  bool      // the back end is letting go of the fd
 	tls        *tlsState // set once the connection runs on its TLS goroutine
-	torn       bool      // teardown started; no session call after this
 	reason     proto.CloseReason
 	deadline   int64 // worker clock ns; 0 = no idle limit
 	tl         timerLink
@@ -53,9 +51,25 @@ type conn struct {
 	rate rateHold // per-source concurrency slot (limits.go)
 }
 
+// connPhase is where a connection is in its life. It only moves forward,
+// except that CloseAfterFlush may also end a StartTLS wait.
+type connPhase uint8
+
+const (
+	connOpen      connPhase = iota // fed, read and written as the session asks
+	connClosing                    // CloseAfterFlush: finish output, then close
+	connTLSWait                    // StartTLS: flush, then the fd leaves the loop
+	connDetaching                  // the back end is letting go of the fd
+	connTLS                        // on its TLS goroutine (c.tls); the worker keeps slot and caps
+	connTorn                       // teardown started; no session call after this
+)
+
+// torn: teardown started; no session call after this.
+func (c *conn) torn() bool { return c.phase == connTorn }
+
 // MayFeed implements proto.Runner: the engine's reasons to stop feeding.
 func (c *conn) MayFeed() bool {
-	return !c.torn && !c.closing && !c.tlsWait && len(c.d.Out)-c.sendOff <= highWater
+	return c.phase == connOpen && len(c.d.Out)-c.sendOff <= highWater
 }
 
 // Act implements proto.Runner. A Feed inside rate-limited content moves
@@ -76,13 +90,13 @@ func (w *worker) act(c *conn, a proto.Action, progress bool) bool {
 	switch a {
 	case proto.Continue, proto.Suspend:
 	case proto.CloseAfterFlush:
-		c.closing = true
+		c.phase = connClosing
 	case proto.StartTLS:
 		if c.tlsCfg == nil || c.info.TLS {
 			w.e.log.Warn("engine: StartTLS without a TLS config on this Listen (or twice); closing", "conn", c.info.ID)
-			c.closing = true
+			c.phase = connClosing
 		} else {
-			c.tlsWait = true
+			c.phase = connTLSWait
 		}
 	default:
 		w.closeConn(c, proto.CloseProtocol)
@@ -107,11 +121,11 @@ func (w *worker) touch(c *conn) {
 }
 
 func (w *worker) onRecv(c *conn, data []byte) {
-	if c.torn {
+	if c.torn() {
 		return
 	}
 	c.ctrs.BytesIn.Add(uint64(len(data)))
-	if c.closing {
+	if c.phase == connClosing {
 		w.settle(c)
 		return
 	}
@@ -127,7 +141,7 @@ func (w *worker) feedBuffered(c *conn) { w.driven(c, c.d.FeedKept()) }
 func (w *worker) driven(c *conn, err error) bool {
 	switch err {
 	case nil:
-		return !c.torn
+		return !c.torn()
 	case proto.ErrOverflow:
 		c.ctrs.InputOverflow.Add(1)
 		w.closeConn(c, proto.CloseError)
@@ -139,10 +153,10 @@ func (w *worker) driven(c *conn, err error) bool {
 
 // settle starts output, finishes closes and sets read interest.
 func (w *worker) settle(c *conn) {
-	if c.torn || c.detaching {
+	if c.phase >= connDetaching {
 		return
 	}
-	if c.tlsWait && !c.tlsCleared {
+	if c.phase == connTLSWait && !c.tlsCleared {
 		// Plaintext pipelined behind STARTTLS must not reach the TLS
 		// session (command injection, RFC 3207 §6): drop it. What arrives
 		// from now on is the client's TLS handshake.
@@ -156,20 +170,20 @@ func (w *worker) settle(c *conn) {
 	}
 	if !c.sending && unsent == 0 && c.d.Pending() == 0 {
 		switch {
-		case c.closing:
+		case c.phase == connClosing:
 			w.closeConn(c, proto.CloseProtocol)
 			return
 		case c.eof:
 			w.closeConn(c, proto.CloseClient)
 			return
-		case c.tlsWait:
-			c.detaching, c.readOn = true, false
+		case c.phase == connTLSWait:
+			c.phase, c.readOn = connDetaching, false
 			w.wheel.cancel(c)
 			w.b.detach(c)
 			return
 		}
 	}
-	want := !c.eof && !c.closing && (w.canFeed(c) || len(c.d.In) < pauseBytes)
+	want := !c.eof && c.phase != connClosing && (w.canFeed(c) || len(c.d.In) < pauseBytes)
 	if want != c.readOn {
 		c.readOn = want
 		if want {

@@ -64,7 +64,7 @@ func (b *epollBackend) dispatch(ev *unix.EpollEvent) {
 		}
 	case evConn:
 		c := b.w.connAt(slot, gen)
-		if c == nil || c.torn {
+		if c == nil || c.torn() {
 			return
 		}
 		e := ev.Events
@@ -100,13 +100,13 @@ func (b *epollBackend) accept(s *lsock) {
 
 // service does the I/O a connection is ready for.
 func (b *epollBackend) service(c *conn) {
-	if c.torn {
+	if c.torn() {
 		return
 	}
 	if c.ep.writable && c.ep.pend != nil {
 		b.write(c)
 	}
-	for i := 0; c.ep.readable && c.readOn && !c.torn; i++ {
+	for i := 0; c.ep.readable && c.readOn && !c.torn(); i++ {
 		if i == maxReads {
 			b.enqueue(c)
 			return

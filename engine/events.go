@@ -12,7 +12,7 @@ import (
 // onSent: the send in flight finished, maybe partially.
 func (w *worker) onSent(c *conn, n int, err error) {
 	c.sending, c.flight = false, nil
-	if c.torn {
+	if c.torn() {
 		return
 	}
 	if err != nil {
@@ -41,7 +41,7 @@ func (w *worker) onSent(c *conn, n int, err error) {
 // onRecvEnd: the peer sent EOF (err nil) or the receive failed.
 func (w *worker) onRecvEnd(c *conn, err error) {
 	c.readOn = false
-	if c.torn {
+	if c.torn() {
 		return
 	}
 	if err != nil {
@@ -61,7 +61,7 @@ func classify(err error) proto.CloseReason {
 
 func (w *worker) onTimer(c *conn) {
 	switch {
-	case c.torn || c.deadline == 0:
+	case c.torn() || c.deadline == 0:
 	case c.d.Pending() > 0: // never reaped while waiting on the spool
 		w.wheel.arm(c, w.nowNano+int64(time.Second))
 	case c.deadline > w.nowNano:
@@ -77,10 +77,10 @@ func (w *worker) closeConn(c *conn, r proto.CloseReason) {
 		c.tls.abort(r) // the TLS goroutine ends and reports back
 		return
 	}
-	if c.torn {
+	if c.torn() {
 		return
 	}
-	c.torn, c.reason = true, r
+	c.phase, c.reason = connTorn, r
 	w.wheel.cancel(c)
 	w.b.teardown(c)
 }

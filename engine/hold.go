@@ -80,7 +80,7 @@ func (w *worker) startHold(g *gate, out []byte) ([]byte, proto.Action) {
 
 // holdStep runs on the worker when the timer or the lookup is done.
 func (w *worker) holdStep(g *gate) {
-	if g.c.torn {
+	if g.c.torn() {
 		return
 	}
 	if g.hold.waiting--; g.hold.waiting == 0 {

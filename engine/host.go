@@ -41,7 +41,7 @@ func (c *conn) Go(fn func() (string, error)) {
 	go func() {
 		text, err := fn()
 		w.post(func(w *worker) {
-			if !c.torn {
+			if !c.torn() {
 				w.resolve(c, seq, proto.Result{Text: text, Err: err})
 			}
 		})
@@ -52,7 +52,7 @@ func (c *conn) Go(fn func() (string, error)) {
 // call that asked for it.
 func (w *worker) resolveLater(c *conn, seq uint64, r proto.Result) {
 	w.post(func(w *worker) {
-		if !c.torn {
+		if !c.torn() {
 			w.resolve(c, seq, r)
 		}
 	})

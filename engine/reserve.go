@@ -58,7 +58,7 @@ func (w *worker) reserveAdmits(spec *ListenSpec, info *proto.ConnInfo) bool {
 func (w *worker) shedNewest() {
 	var victim *conn
 	for _, c := range w.conns {
-		if c == nil || c.torn || c.closing || c.d.Pending() > 0 || c.info.Listener == "Control_Listener" {
+		if c == nil || c.torn() || c.phase == connClosing || c.d.Pending() > 0 || c.info.Listener == "Control_Listener" {
 			continue
 		}
 		if a, ok := c.d.S.(proto.AuthReporter); ok && a.Authenticated() {

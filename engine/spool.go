@@ -92,7 +92,7 @@ func (w *worker) onCommitted(written int, err error) {
 		if err == nil {
 			r.ID = s.id.String()
 		}
-		if s.c.gen == s.gen && !s.c.torn {
+		if s.c.gen == s.gen && !s.c.torn() {
 			w.resolve(s.c, s.seq, r)
 		}
 	}

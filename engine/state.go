@@ -79,7 +79,7 @@ func (w *worker) snapshot() []ConnState {
 		switch {
 		case c.tls != nil:
 			st = "tls" // the TLS goroutine owns the rest of its state
-		case c.torn || c.closing:
+		case c.torn() || c.phase == connClosing:
 			st = "closing"
 		case c.d.Pending() > 0:
 			st = "waiting"

@@ -62,7 +62,7 @@ func (t *tlsState) abort(r proto.CloseReason) {
 // onDetached moves c to its TLS goroutine; any bytes already received after
 // the flush are the start of the client's handshake.
 func (w *worker) onDetached(c *conn) {
-	if c.torn {
+	if c.torn() {
 		return
 	}
 	f := os.NewFile(uintptr(c.fd), "")
@@ -70,13 +70,14 @@ func (w *worker) onDetached(c *conn) {
 	f.Close()
 	c.fd = -1
 	if err != nil {
-		c.torn, c.reason = true, proto.CloseError
+		c.phase, c.reason = connTorn, proto.CloseError
 		w.onGone(c)
 		return
 	}
 	pre := c.d.In
 	c.d.In = nil
 	c.tls = &tlsState{nc: nc, notify: make(chan struct{}, 1)}
+	c.phase = connTLS
 	implicit := c.info.TLS || ungate(c)
 	c.info.TLS = true
 	go w.serveTLS(c, pre, implicit)
@@ -84,7 +85,7 @@ func (w *worker) onDetached(c *conn) {
 
 // tlsGone is the goroutine's report that the connection is over.
 func (w *worker) tlsGone(c *conn, r proto.CloseReason) {
-	c.torn, c.reason = true, r
+	c.phase, c.reason = connTorn, r
 	w.release(c)
 }
 

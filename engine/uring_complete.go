@@ -57,7 +57,7 @@ func (b *uringBackend) accepted(cq *ring.CQE, slot, gen uint32) {
 		}
 		return
 	}
-	more := cq.Flags&ring.CQEFMore != 0
+	more := cq.More()
 	if cq.Res >= 0 {
 		b.w.onAccept(ls, int(cq.Res), nil)
 	} else if e := unix.Errno(-cq.Res); e != unix.ECANCELED && ls.armed && !more {
@@ -75,8 +75,8 @@ func (b *uringBackend) accepted(cq *ring.CQE, slot, gen uint32) {
 
 func (b *uringBackend) received(cq *ring.CQE, slot, gen uint32) {
 	c := b.w.connAt(slot, gen)
-	if cq.Flags&ring.CQEFBuffer != 0 {
-		id := uint16(cq.Flags >> ring.CQEBufferShift)
+	if cq.HasBuffer() {
+		id := cq.BufferID()
 		if c != nil && cq.Res > 0 {
 			b.w.onRecv(c, b.br.Buf(id, int(cq.Res)))
 		}
@@ -85,7 +85,7 @@ func (b *uringBackend) received(cq *ring.CQE, slot, gen uint32) {
 	if c == nil {
 		return
 	}
-	more := cq.Flags&ring.CQEFMore != 0
+	more := cq.More()
 	if !more {
 		c.ur.recv = false
 		c.ur.ops--
@@ -108,7 +108,7 @@ func (b *uringBackend) received(cq *ring.CQE, slot, gen uint32) {
 func (b *uringBackend) maybeGone(c *conn) {
 	switch {
 	case c.ur.ops != 0 || c.fd < 0:
-	case c.torn:
+	case c.torn():
 		closeFd(c.fd)
 		c.fd = -1
 		b.gone = append(b.gone, c)

@@ -218,7 +218,7 @@ func (w *worker) connAt(slot, gen uint32) *conn {
 // closeAll closes every connection (Shutdown deadline, worker exit).
 func (w *worker) closeAll(r proto.CloseReason) {
 	for _, c := range w.conns {
-		if c != nil && !c.torn {
+		if c != nil && !c.torn() {
 			w.closeConn(c, r)
 		}
 	}
