@@ -80,6 +80,10 @@ func New(o Options) (*Client, error) {
 	c := gm.NewClient(nw, addr,
 		gm.WithDialer(&net.Dialer{Timeout: o.ConnectTimeout}),
 		gm.WithReadTimeout(o.Timeout), gm.WithWriteTimeout(o.Timeout),
+		// Not offered: rejected recipients are never sent (RCPT_REJ), and
+		// header values go without their leading space (HDR_LEADSPC), as
+		// Message.Field.Value and NewField assume.
+		gm.WithoutProtocol(gm.OptRcptRej|gm.OptHeaderLeadingSpace),
 		gm.WithMacroRequest(gm.StageConnect, []gm.MacroName{gm.MacroMTAFQDN, gm.MacroDaemonName, gm.MacroMTAVersion,
 			gm.MacroClientAddr, gm.MacroClientPort, gm.MacroClientName, gm.MacroClientPTR, gm.MacroDaemonAddr, gm.MacroDaemonPort}),
 		gm.WithMacroRequest(gm.StageEOM, []gm.MacroName{gm.MacroQueueId}),

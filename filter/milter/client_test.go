@@ -1,6 +1,7 @@
 package milter_test
 
 import (
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -157,5 +158,22 @@ func TestParseService(t *testing.T) {
 	}
 	if _, err := milter.New(milter.Options{Service: "inet:1.2.3.4:5", Default: "maybe"}); err == nil {
 		t.Error("bad default accepted")
+	}
+}
+
+// TestRunUnixSocket: a milter on a Unix socket ("unix:/path").
+func TestRunUnixSocket(t *testing.T) {
+	path := t.TempDir() + "/milter.sock"
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := gm.NewServer(gm.WithMilter(func() gm.Milter { return gm.NoOpMilter{} }))
+	go srv.Serve(ln)
+	defer srv.Close()
+	defer ln.Close()
+	v := client(t, "unix:"+path, "").Run(env(), []byte(msg), len(trace))
+	if v.Err != nil || v.Kind != milter.Continue {
+		t.Fatalf("%+v", v)
 	}
 }

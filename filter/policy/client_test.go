@@ -198,3 +198,45 @@ func TestParseService(t *testing.T) {
 		}
 	}
 }
+
+// TestClientUnixSocket: "unix:/path" services work like inet ones.
+func TestClientUnixSocket(t *testing.T) {
+	path := t.TempDir() + "/policy.sock"
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				got := ""
+				for {
+					n, err := conn.Read(buf)
+					if err != nil {
+						return
+					}
+					got += string(buf[:n])
+					if strings.HasSuffix(got, "\n\n") {
+						conn.Write([]byte("action=REJECT via unix\n\n"))
+						got = ""
+					}
+				}
+			}()
+		}
+	}()
+	c, err := policy.New(policy.Options{Service: "unix:" + path, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if o := c.Check(attrs("a@b")); o.Err != nil || o.Decision.Kind != policy.Reject || o.Decision.Text != "via unix" {
+		t.Fatalf("%+v", o)
+	}
+}
