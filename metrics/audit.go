@@ -26,12 +26,12 @@ const (
 
 // LogReception writes the reception line (Momentum mainlog "R" analogue):
 // time (the record's), id, protocol, peer, listener, listen, sender,
-// recipient count and size.
+// recipient count and size; behind a balancer also "proxy" (ConnInfo.Proxy).
 func LogReception(l *slog.Logger, c *proto.ConnInfo, id string, m *proto.Message) {
 	if l == nil || !l.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
-	l.LogAttrs(context.Background(), slog.LevelInfo, ReceptionMsg,
+	a := [...]slog.Attr{
 		slog.String("id", id),
 		slog.String("protocol", m.Protocol),
 		slog.String("peer", peerOf(c)),
@@ -40,7 +40,19 @@ func LogReception(l *slog.Logger, c *proto.ConnInfo, id string, m *proto.Message
 		slog.Uint64("conn", c.ID),
 		slog.String("sender", m.Sender),
 		slog.Int("rcpts", len(m.Recipients)),
-		slog.Int("size", len(m.Data)))
+		slog.Int("size", len(m.Data)),
+		{}}
+	l.LogAttrs(context.Background(), slog.LevelInfo, ReceptionMsg, withProxy(a[:], c)...)
+}
+
+// withProxy fills the spare last attribute with the PROXY header's
+// description (balancer, TLVs) when the peer came from one, else drops it.
+func withProxy(a []slog.Attr, c *proto.ConnInfo) []slog.Attr {
+	if c.Proxy == "" {
+		return a[:len(a)-1]
+	}
+	a[len(a)-1] = slog.String("proxy", c.Proxy)
+	return a
 }
 
 // LogReject writes the reject line (Momentum rejectlog analogue): peer,
@@ -49,14 +61,16 @@ func LogReject(l *slog.Logger, c *proto.ConnInfo, phase string, code int, text s
 	if l == nil || !l.Enabled(context.Background(), slog.LevelWarn) {
 		return
 	}
-	l.LogAttrs(context.Background(), slog.LevelWarn, RejectMsg,
+	a := [...]slog.Attr{
 		slog.String("peer", peerOf(c)),
 		slog.String("listener", c.Listener),
 		slog.String("listen", c.Listen),
 		slog.Uint64("conn", c.ID),
 		slog.String("phase", phase),
 		slog.Int("code", code),
-		slog.String("text", text))
+		slog.String("text", text),
+		{}}
+	l.LogAttrs(context.Background(), slog.LevelWarn, RejectMsg, withProxy(a[:], c)...)
 }
 
 func peerOf(c *proto.ConnInfo) string {
