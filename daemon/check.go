@@ -15,6 +15,7 @@ import (
 func Check(c *config.Config) error {
 	d := newDaemon(Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, c)
 	d.initProtoStats(1)
+	d.tpl.once.Do(func() {}) // -check creates nothing: no template store beside the spool
 	_, err := d.buildSpec(c)
 	return err
 }

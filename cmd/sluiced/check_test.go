@@ -38,12 +38,17 @@ func TestCheckStrictMomentumConfigs(t *testing.T) {
 			t.Errorf("%s: -check -strict exit %d\n%s%s", f, code, out, errs)
 		}
 	}
-	// A file without warnings passes -strict.
+	// A file without warnings passes -strict, and -check creates nothing.
 	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	before, _ := os.ReadDir(wd)
 	clean := filepath.Join(dir, "clean.conf")
 	os.WriteFile(clean, []byte("ESMTP_Listener { Listen \"127.0.0.1:2525\" { } }\nHandoff { Target \"smtp://127.0.0.1:2526\" { } }\n"), 0o644)
 	if code, out, errs := runCheck(t, "-check", "-strict", "-config", clean); code != 0 || out != "configuration valid\n" {
 		t.Errorf("clean config under -strict: exit %d\n%s%s", code, out, errs)
+	}
+	if after, _ := os.ReadDir(wd); len(after) != len(before) {
+		t.Errorf("-check created files in the working directory: %d entries before, %d after", len(before), len(after))
 	}
 }
 
