@@ -25,6 +25,9 @@ type Options struct {
 	Default string
 	// Hostname is sluice's name for the j and {daemon_name} macros.
 	Hostname string
+	// MaxEdits bounds the bytes a milter may add at end of message (headers,
+	// a replaced body, recipients); more is a milter failure. Default 64 MiB.
+	MaxEdits int
 }
 
 // Client runs messages through one milter. It is safe for concurrent use:
@@ -76,6 +79,9 @@ func New(o Options) (*Client, error) {
 	}
 	if o.Hostname == "" {
 		o.Hostname = "localhost"
+	}
+	if o.MaxEdits <= 0 {
+		o.MaxEdits = 64 << 20
 	}
 	c := gm.NewClient(nw, addr,
 		gm.WithDialer(&net.Dialer{Timeout: o.ConnectTimeout}),
@@ -204,13 +210,18 @@ func (v *Verdict) fromAction(act *gm.Action) bool {
 }
 
 // apply carries out the end-of-message modifications.
-func (v *Verdict) apply(mods []gm.ModifyAction, msg *Message) {
+func (v *Verdict) apply(mods []gm.ModifyAction, msg *Message, limit int) error {
 	if len(mods) == 0 {
-		return
+		return nil
 	}
 	var body []byte
 	replaced := false
+	grown := 0
 	for _, a := range mods {
+		grown += len(a.HeaderName) + len(a.HeaderValue) + len(a.Body) + len(a.Rcpt) + 4
+		if grown > limit {
+			return fmt.Errorf("edits larger than %d bytes", limit)
+		}
 		switch a.Type {
 		case gm.ActionAddHeader:
 			if f, ok := NewField(a.HeaderName, a.HeaderValue); ok {
@@ -242,6 +253,7 @@ func (v *Verdict) apply(mods []gm.ModifyAction, msg *Message) {
 	}
 	v.Data = msg.Bytes()
 	v.Changed = true
+	return nil
 }
 
 func (v *Verdict) addRcpt(r string) {

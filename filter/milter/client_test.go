@@ -177,3 +177,20 @@ func TestRunUnixSocket(t *testing.T) {
 		t.Fatalf("%+v", v)
 	}
 }
+
+// TestRunEditsBounded: a milter whose edits exceed MaxEdits is a failed
+// milter (default action), so the stored message stays bounded.
+func TestRunEditsBounded(t *testing.T) {
+	srv := miltertest.Start(t, miltertest.Behaviour{EOM: func(_ *miltertest.Seen, m gm.Modifier) (*gm.Response, error) {
+		m.ReplaceBody(strings.NewReader(strings.Repeat("x", 5000)))
+		return gm.RespAccept, nil
+	}})
+	c, err := milter.New(milter.Options{Service: srv.Service, MaxEdits: 4096, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := c.Run(env(), []byte(msg), len(trace))
+	if v.Err == nil || v.Kind != milter.Tempfail || !strings.Contains(v.Err.Error(), "edits larger than 4096") {
+		t.Fatalf("%+v", v)
+	}
+}

@@ -268,8 +268,7 @@ func (v *Conv) message(env *Envelope, data []byte, traceLen int, out *Verdict) e
 	v.inTx, v.abort = false, false
 	if act.Type == gm.ActionAccept || act.Type == gm.ActionContinue {
 		out.Answer = act.String()
-		out.apply(mods, msg)
-		return nil
+		return out.apply(mods, msg, v.c.o.MaxEdits)
 	}
 	out.fromAction(act) // refused or discarded: the edits are moot
 	return nil

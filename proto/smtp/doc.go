@@ -17,6 +17,11 @@
 //     far below proto.MaxUnconsumed.
 //   - Every complete command of one Feed is answered in that Feed, so a
 //     pipelined group (RFC 2920) leaves in one write.
+//   - Policy delegation and milter calls (filter.go, filtermsg.go) never run
+//     on the worker: the session copies what they need, sets stFilter, calls
+//     Host.Go and suspends; Resume answers the held RCPT, or submits the
+//     message as the filters left it, so the 250 still follows the spool
+//     commit of the modified message.
 //   - Command parsing, reply formatting and DATA scanning do not allocate;
 //     an accepted message costs one string (the envelope addresses).
 //

@@ -143,7 +143,7 @@ func (f *Factory) milterSettingsFor(p *config.Policy, s *settings) {
 	for _, svc := range p.List("milter") {
 		c, err := f.filters().milterClient(milter.Options{Service: svc,
 			ConnectTimeout: p.Duration("milter_connect_timeout"), Timeout: p.Duration("milter_timeout"),
-			Default: strings.ToLower(p.String("milter_default_action")), Hostname: s.host})
+			Default: strings.ToLower(p.String("milter_default_action")), Hostname: s.host, MaxEdits: int(min(s.hardMax, 1<<30))})
 		if err != nil {
 			f.o.Logger.Warn("smtp: Milter entry ignored; write \"inet:host:port\" or \"unix:/path\"", "err", err)
 			continue
