@@ -6,6 +6,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sluice/config"
+	"sluice/proto"
 )
 
 var t0 = time.Unix(1_800_000_000, 0)
@@ -140,4 +143,23 @@ func BenchmarkRate(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// BenchmarkAllowMessage: what one MAIL pays for Inbound_Throttle_Messages,
+// one goroutine, 1024 rotating sources (policy lookup, hash, lock, map).
+func BenchmarkAllowMessage(b *testing.B) {
+	pl := Policy{L: New(0)}
+	p := config.NewPolicy("ESMTP_Listener", "0.0.0.0:25", map[string]*config.Value{
+		"inbound_throttle_messages": {Kind: config.KindThrottle, Int: 1 << 40, Dur: time.Minute, Scope: "esmtp_listener"}})
+	conns := make([]proto.ConnInfo, 1024)
+	for i := range conns {
+		conns[i] = proto.ConnInfo{Policy: p, Remote: netip.AddrPortFrom(addr(i), 25)}
+	}
+	now := time.Now()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		pl.AllowMessage(&conns[i&1023], now)
+		i++
+	}
 }
