@@ -18,6 +18,7 @@ func FuzzSession(f *testing.F) {
 	f.Add([]byte("auth login admin cHc=\nsummary\nquit\n"), uint16(9), true)
 	f.Add([]byte("json \"unterminated\njson count x 999\nhelp help\n\r\n"), uint16(1), true)
 	f.Add([]byte("config set x = ( a ] \nconfig set [ a = b ] c\n'"), uint16(5), false)
+	f.Add([]byte(txConversation+"config begin\nconfig set a b\nupgrade\nconfig commit\n"), uint16(11), false)
 	fac := newTestFactory(&fakeBackend{})
 	f.Fuzz(func(t *testing.T, data []byte, cut uint16, needLogin bool) {
 		c := unixConn(policy(nil), 0)
