@@ -144,6 +144,10 @@ func derive(name, baseDir string, root *scope) (*Config, error) {
 		}
 	}
 	c.Warnings = append(append(warnings(root), handoffWarnings(root)...), foreignWarnings(root)...)
+	clusterRules(c, errs)
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
 	c.Generation = generations.Add(1)
 	return c, nil
 }

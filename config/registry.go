@@ -52,10 +52,10 @@ func KindOf(kind string) ListenerKind {
 }
 
 // served are the listener types sluice runs a protocol for.
-const served = tyControl | tyESMTP | tyECStream | tyHTTP
+const served = tyControl | tyESMTP | tyECStream | tyHTTP | tyECCluster | tyMsgc
 
 // peerTypes are the listener types that accept Peer scopes.
-const peerTypes = tyCSH
+const peerTypes = tyCSH | tyMsgc
 
 func kindMask(kind string) typeMask {
 	for i, k := range Kinds {

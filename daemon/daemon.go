@@ -26,6 +26,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"sluice/cluster"
 	"sluice/config"
 	"sluice/engine"
 	"sluice/metrics/stat"
@@ -72,6 +73,7 @@ type Daemon struct {
 	protos     map[string]*stat.Proto // per protocol, for the daemon's life
 	ho         handoffState           // handoff.go
 	tpl        templates              // the HTTP_Listener's stored templates (templates.go)
+	clu        *cluster.Node          // nil when not in a cluster (cluster.go)
 
 	reloadOK, reloadFailed atomic.Uint64
 	lastReloadBad          atomic.Bool
@@ -168,6 +170,10 @@ func New(o Options) (*Daemon, error) {
 		d.Shutdown(context.Background())
 		return nil, err
 	}
+	if err := d.startCluster(c); err != nil {
+		d.Shutdown(context.Background())
+		return nil, err
+	}
 	if err := d.apply0(spec); err != nil {
 		o.Log.Error("some Listens failed to start", "err", err)
 	}
@@ -249,6 +255,7 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 	if d.sock != nil {
 		d.sock.close()
 	}
+	d.stopCluster()
 	if d.store != nil {
 		errs = append(errs, d.store.Close())
 	}

@@ -33,6 +33,7 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 			Templates:    d.templateStore(),
 			Messages:     d.edge.messages(),
 			Pressure:     d.pressure(),
+			Cluster:      d.clusterJSON,
 		}),
 		"control": d.controlFactory(c),
 	}

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -78,7 +79,7 @@ func (d *Daemon) switchTo(old, c *config.Config, why string) (string, error) {
 	}
 	d.cfg.Store(c)
 	d.applyBudget(c)
-	applyErr := d.apply0(spec)
+	applyErr := errors.Join(d.apply0(spec), d.clusterApply(c))
 	d.sock.applied(spec.Listens)
 	// The generation is valid and now serving; a Listen that failed to bind
 	// is reported below and by the listen-up metric, not as a failed reload.

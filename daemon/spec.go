@@ -19,7 +19,7 @@ func (d *Daemon) buildSpec(c *config.Config) (*engine.Spec, error) {
 		kind := config.KindOf(L.Kind)
 		fac, ok := facs[kind.Protocol]
 		if !ok {
-			if len(L.Listens) > 0 {
+			if len(L.Listens) > 0 && !clusterKind(kind.Name) {
 				d.log.Warn("listener type is accepted but not served yet; its Listens are not bound",
 					"listener", L.Kind)
 			}
@@ -83,3 +83,8 @@ func listenTLS(p *config.Policy, fac proto.Factory) (*tls.Config, error) {
 func ListenKey(l *config.Listen) string { return l.Listener.Kind + " " + l.Addr.String() }
 
 func (d *Daemon) apply0(spec *engine.Spec) error { return d.eng.Apply(spec) }
+
+// clusterKind: the listener types the cluster package serves (cluster.go).
+func clusterKind(name string) bool {
+	return name == "ECCluster_Listener" || name == "msgcserver_listener"
+}

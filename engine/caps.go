@@ -73,8 +73,10 @@ func (e *Engine) takeCaps(m *acl.Match, s *ListenSpec) (held [2]*budget, ok bool
 		if !found || v.Int <= 0 {
 			continue
 		}
-		b := e.caps.get(capKey(opt, v, m, s))
-		if !b.take(v.Int) {
+		key := capKey(opt, v, m, s)
+		b := e.caps.get(key)
+		wide := m.Policy.Bool("cluster_wide")
+		if !b.take(v.Int - e.remoteHeld(wide, key)) {
 			for _, h := range held {
 				if h != nil {
 					h.give()
@@ -83,6 +85,9 @@ func (e *Engine) takeCaps(m *acl.Match, s *ListenSpec) (held [2]*budget, ok bool
 			return [2]*budget{}, false
 		}
 		held[i] = b
+		if wide {
+			e.tookClusterWide()
+		}
 	}
 	return held, true
 }

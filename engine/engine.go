@@ -85,6 +85,7 @@ type Engine struct {
 	keepFiles atomic.Bool // handover.go: leave Unix socket files for a successor
 	stopped   bool
 	caps      capTable
+	remote    remoteCaps // cluster-wide caps (caps_cluster.go)
 	connID    atomic.Uint64
 	wg        sync.WaitGroup
 	fdEdge    int // first fd number of the reserve; 0 = no reserve (reserve.go)

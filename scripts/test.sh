@@ -29,7 +29,7 @@ step "build"
 go build ./...
 
 # Packages whose code runs goroutines or threads get the race detector.
-race_pkgs=$(go list ./ring/... ./engine/... ./acl/... ./spool/... ./daemon/... ./metrics/... ./proto/ecstream/... ./cmd/... ./filter/... ./tplstore/... ./proto/http/apikey/... ./internal/systemd/... ./throttle/... ./dnsbl/... ./handoff/... 2>/dev/null || true)
+race_pkgs=$(go list ./ring/... ./engine/... ./acl/... ./spool/... ./daemon/... ./metrics/... ./proto/ecstream/... ./cmd/... ./filter/... ./tplstore/... ./proto/http/apikey/... ./internal/systemd/... ./throttle/... ./dnsbl/... ./handoff/... ./cluster/... 2>/dev/null || true)
 other_pkgs=$(go list ./... | grep -v -x -F "$(printf '%s\n' $race_pkgs)" || true)
 
 step "go test -race (goroutine packages)"

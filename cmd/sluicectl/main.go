@@ -28,6 +28,7 @@ const (
 const usage = `usage: sluicectl [-s SOCKET|HOST:PORT] [-u USER] [-p PASSWORD] [-t TIMEOUT] [-json] [COMMAND...]
        sluicectl spool ls|cat|export|dead ...
        sluicectl apikey add|ls|rm -file FILE ...
+       sluicectl cluster nodes | cluster config status | cluster config push [FILE]
 
   With COMMAND: run it and print its answer. Without: an interactive
   prompt on a terminal, else one command per line from stdin.
@@ -59,7 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	o.words = fs.Args()
+	o.words = clusterPushPath(fs.Args())
 	return o, nil
 }
 

@@ -34,6 +34,7 @@ const (
 	opUpgrade
 	opShowThrottles // edge.go
 	opShowDNSBL     // edge.go
+	opCluster       // cluster.go
 )
 
 // command is one parsed request. args index the lexer's tokens and stay
@@ -101,7 +102,7 @@ func (p *parser) parse(line []byte) (c command, ok bool) {
 
 // names lists the top-level commands; help.go documents each.
 var names = [...]string{"config", "summary", "show", "count", "listeners", "peer",
-	"version", "pid", "help", "shutdown", "quit", "exit", "auth", "xml", "handoff", "spool", "upgrade"}
+	"version", "pid", "help", "shutdown", "quit", "exit", "auth", "xml", "handoff", "spool", "upgrade", "cluster"}
 
 // dispatch parses the operands of the command named by w. Direct calls
 // (not a table of funcs) keep c on the caller's stack.
@@ -143,6 +144,8 @@ func (p *parser) dispatch(c *command, w token, t []token) bool {
 		return p.spoolDead(c, t)
 	case 16:
 		return p.fixed(c, t, opUpgrade, "upgrade")
+	case 17:
+		return p.cluster(c, t)
 	}
 	return p.failTok("Unknown command ", w, "; try 'help'")
 }

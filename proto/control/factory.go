@@ -168,6 +168,11 @@ func (f *Factory) call(r *request) (Reply, error) {
 		return callHandoff(b, r)
 	case opShowThrottles, opShowDNSBL:
 		return callEdge(b, r)
+	case opCluster:
+		if cb, ok := b.(ClusterBackend); ok {
+			return cb.Cluster(r.args)
+		}
+		return Reply{}, fmt.Errorf("cluster: this node is not in a cluster")
 	}
 	return Reply{}, fmt.Errorf("control: command %d has no backend", r.op)
 }

@@ -46,6 +46,7 @@ handoff pause|resume [TARGET]  stop or restart deliveries (all targets without T
 handoff flush                retry every deferred message now
 `},
 	{name: "spool", text: "spool dead ls|retry ID|purge ID   the dead-letter area (retry stores it in the spool again)\n"},
+	{name: "cluster", text: clusterHelp},
 	{name: "json", text: "json <command>   any command with a JSON body, e.g. json summary\n"},
 }
 

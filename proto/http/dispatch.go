@@ -38,6 +38,8 @@ func (s *session) dispatch(out []byte) ([]byte, proto.Action) {
 		return s.call(out, s.f.metrics)
 	case rTemplates, rTemplate:
 		return s.templates(out)
+	case rCluster:
+		return s.call(out, s.f.o.Cluster)
 	}
 	return s.reply(out, 404, ctJSON, appendErrorJSON(s.resp[:0], "not found"), "")
 }
@@ -102,7 +104,7 @@ func (s *session) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 			return s.reply(out, 503, ctText, append(append(s.resp[:0], "not ready: "...), r.Err.Error()+"\n"...), "")
 		}
 		return s.reply(out, 200, ctText, []byte("ready\n"), "")
-	case rSummary:
+	case rSummary, rCluster:
 		if r.Err != nil {
 			return s.reply(out, 500, ctJSON, appendErrorJSON(s.resp[:0], r.Err.Error()), "")
 		}

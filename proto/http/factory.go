@@ -32,6 +32,8 @@ type FactoryOptions struct {
 	// Ready reports whether every enabled Listen is bound and the spool is
 	// writable, and if not, why. nil: /readyz reports ready unless draining.
 	Ready func() (ok bool, why string)
+	// Cluster returns the /stats/cluster JSON (cluster members). nil: 404.
+	Cluster func() (string, error)
 	// Metrics writes the Prometheus text exposition. nil: /metrics is 404.
 	Metrics func(w io.Writer) error
 	// MaxBody bounds a body when Max_Request_Size is unset. Default

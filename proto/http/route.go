@@ -14,6 +14,7 @@ const (
 	rMetrics
 	rTemplates // /api/v1/templates
 	rTemplate  // /api/v1/templates/{id} and /api/v1/templates/{id}/preview
+	rCluster   // /stats/cluster
 )
 
 // routeOf maps a path (query already stripped) to its endpoint; one
@@ -37,6 +38,8 @@ func routeOf(p []byte) route {
 		return rReadyz
 	case "/metrics":
 		return rMetrics
+	case "/stats/cluster":
+		return rCluster
 	case "/api/v1/templates":
 		return rTemplates
 	}
@@ -78,6 +81,8 @@ func (f *Factory) exists(rt route) bool {
 		return f.o.Metrics != nil
 	case rTemplates, rTemplate:
 		return f.o.Templates != nil
+	case rCluster:
+		return f.o.Cluster != nil
 	}
 	return true
 }

@@ -1,0 +1,164 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"sluice/internal/testport"
+)
+
+func testLog(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// startThree starts three embedded nodes routed to each other; each
+// Cluster_Peers lists all three, its own address included.
+func startThree(t *testing.T, hooks func(i int) Hooks) []*Node {
+	t.Helper()
+	var peers []string
+	for range 3 {
+		peers = append(peers, fmt.Sprintf("127.0.0.1:%d", testport.Free(t)))
+	}
+	nodes := make([]*Node, 3)
+	for i := range nodes {
+		o := Options{Node: fmt.Sprintf("n%d", i+1), Cluster: "test", RouteAddr: peers[i], Peers: peers,
+			StoreDir: t.TempDir(), Timeout: 2 * time.Second, Version: "test", Log: testLog(t)}
+		var h Hooks
+		if hooks != nil {
+			h = hooks(i)
+		}
+		n, err := Start(o, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[i] = n
+		t.Cleanup(n.Close)
+	}
+	return nodes
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func upCount(n *Node) int {
+	c := 0
+	for _, m := range n.Members() {
+		if m.State == "up" {
+			c++
+		}
+	}
+	return c
+}
+
+func TestThreeNodesMembershipAndPush(t *testing.T) {
+	applied := make([]chan string, 3)
+	nodes := startThree(t, func(i int) Hooks {
+		applied[i] = make(chan string, 4)
+		return Hooks{Apply: func(rev uint64, text []byte) error {
+			if strings.Contains(string(text), "bad") {
+				return fmt.Errorf("bad config")
+			}
+			applied[i] <- string(text)
+			return nil
+		}}
+	})
+	for _, n := range nodes {
+		waitFor(t, 15*time.Second, n.Name()+" sees three nodes", func() bool { return upCount(n) == 3 })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var rev uint64
+	var lastErr error
+	waitFor(t, 30*time.Second, "a push", func() bool {
+		actx, acancel := context.WithTimeout(ctx, 3*time.Second)
+		defer acancel()
+		rev, lastErr = nodes[1].Push(actx, []byte("good"))
+		if lastErr != nil {
+			t.Logf("push: %v", lastErr)
+		}
+		return lastErr == nil
+	})
+	for i := range nodes {
+		select {
+		case got := <-applied[i]:
+			if got != "good" {
+				t.Fatalf("node %d applied %q", i, got)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("node %d did not apply the push", i)
+		}
+	}
+	if _, err := nodes[2].Push(ctx, []byte("bad")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "every node to report the refusal", func() bool {
+		for _, m := range nodes[0].Members() {
+			if m.ConfigRev <= rev || !strings.Contains(m.ConfigResult, "bad config") || m.ConfigHash != Hash([]byte("good")) {
+				return false
+			}
+		}
+		return true
+	})
+	// One node stops: the others mark it gone after the timeout.
+	nodes[2].Close()
+	waitFor(t, 10*time.Second, "n3 gone", func() bool { return upCount(nodes[0]) == 2 && upCount(nodes[1]) == 2 })
+}
+
+func TestBusAllowList(t *testing.T) {
+	o := Options{Node: "solo", Cluster: "t", StoreDir: t.TempDir(), Timeout: time.Second, Log: testLog(t)}
+	n, err := Start(o, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	port := testport.Free(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	allow := true
+	set := func() {
+		a := allow
+		if err := n.SetBus([]BusListen{{Key: "k", Network: "tcp", Address: addr,
+			Allow: func(netip.Addr) bool { return a }}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set()
+	nc, err := nats.Connect("nats://"+addr, nats.Timeout(2*time.Second))
+	if err != nil {
+		t.Fatalf("allowed client: %v", err)
+	}
+	if err := nc.Publish("x", []byte("y")); err != nil || nc.Flush() != nil {
+		t.Fatal("allowed client cannot publish")
+	}
+	nc.Close()
+	allow = false
+	set() // reload: same socket, new allow-list
+	if nc, err := nats.Connect("nats://"+addr, nats.Timeout(time.Second), nats.NoReconnect()); err == nil {
+		nc.Close()
+		t.Fatal("a refused client connected")
+	}
+	n.SetBus(nil)
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("the Listen still accepts after it was removed")
+	}
+}

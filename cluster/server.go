@@ -1,0 +1,93 @@
+package cluster
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// startServer starts the embedded NATS server: no client listener of its
+// own (the msgcserver_listener Listens are spliced in, see Bus), the route
+// port of ECCluster_Listener, JetStream in o.StoreDir.
+func startServer(o Options, cr creds) (*server.Server, error) {
+	if cr.natsCreds != "" {
+		return nil, fmt.Errorf("cluster: Cluster_Credentials holds a NATS .creds file, which only an external NATS (Msgc_Server) accepts; the embedded server wants a user:password line")
+	}
+	if err := os.MkdirAll(o.StoreDir, 0o700); err != nil {
+		return nil, fmt.Errorf("cluster: JetStream directory %s: %w (set Cluster_JetStream_Dir)", o.StoreDir, err)
+	}
+	so := &server.Options{
+		ServerName: o.Node,
+		// NATS starts routing only after its client accept loop, so it
+		// listens on a random loopback port; spliceOnly refuses every TCP
+		// client there. Clients come in through the msgcserver_listener
+		// Listens (bus.go) as in-process connections.
+		Host:                       "127.0.0.1",
+		Port:                       server.RANDOM_PORT,
+		CustomClientAuthentication: spliceOnly{cr},
+		JetStream:                  true,
+		StoreDir:                   o.StoreDir,
+		JetStreamMaxMemory:         64 << 20,
+		JetStreamMaxStore:          -1,
+		NoSigs:                     true,
+	}
+	if o.RouteAddr != "" {
+		host, port, err := splitHostPort(o.RouteAddr)
+		if err != nil {
+			return nil, fmt.Errorf("cluster: ECCluster_Listener %s: %v", o.RouteAddr, err)
+		}
+		so.Cluster = server.ClusterOpts{Name: o.Cluster, Host: host, Port: port,
+			Username: cr.user, Password: cr.pass, ConnectRetries: -1, NoAdvertise: true}
+		for _, p := range o.Peers {
+			u := &url.URL{Scheme: "nats", Host: p}
+			if cr.user != "" {
+				u.User = url.UserPassword(cr.user, cr.pass)
+			}
+			so.Routes = append(so.Routes, u)
+		}
+	}
+	s, err := server.NewServer(so)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: NATS server: %w", err)
+	}
+	s.SetLoggerV2(natsLog{o.Log}, false, false, false)
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		s.Shutdown()
+		return nil, fmt.Errorf("cluster: the embedded NATS server did not start within 10s (is the ECCluster_Listener port %s free?)", o.RouteAddr)
+	}
+	return s, nil
+}
+
+// spliceOnly admits in-process clients only (the node's own connection and
+// the spliced msgcserver_listener clients, whose address was checked
+// against the Peer allow-list at accept), with the Cluster_Credentials
+// user and password when the file is set.
+type spliceOnly struct{ cr creds }
+
+func (g spliceOnly) Check(c server.ClientAuthentication) bool {
+	if _, tcp := c.RemoteAddress().(*net.TCPAddr); tcp {
+		return false
+	}
+	if g.cr.user == "" {
+		return true
+	}
+	o := c.GetOpts()
+	return o.Username == g.cr.user && o.Password == g.cr.pass
+}
+
+// natsLog forwards the server's log to slog: notices at debug level, so a
+// quiet sluiced stays quiet.
+type natsLog struct{ l *slog.Logger }
+
+func (n natsLog) Noticef(f string, a ...any) { n.l.Debug("nats: " + fmt.Sprintf(f, a...)) }
+func (n natsLog) Warnf(f string, a ...any)   { n.l.Warn("nats: " + fmt.Sprintf(f, a...)) }
+func (n natsLog) Fatalf(f string, a ...any)  { n.l.Error("nats: " + fmt.Sprintf(f, a...)) }
+func (n natsLog) Errorf(f string, a ...any)  { n.l.Error("nats: " + fmt.Sprintf(f, a...)) }
+func (n natsLog) Debugf(f string, a ...any)  {}
+func (n natsLog) Tracef(f string, a ...any)  {}
