@@ -152,3 +152,49 @@ func TestSMTPTargetToPostfix(t *testing.T) {
 		t.Errorf("counters %+v", s)
 	}
 }
+
+// Postfix answers 4xx for one recipient for a while (the other is
+// delivered once, the message deferred and retried for that recipient
+// only), then 5xx: that recipient bounces, the sender gets a DSN through
+// the same hand-off, the original goes to the dead-letter area.
+func TestSMTPTargetFourThenFive(t *testing.T) {
+	pf := ht.StartPostfix(t, "bob@local.test 450 4.2.0 mailbox busy")
+	dir := t.TempDir()
+	st, c := testSpool(t, dir)
+	defer st.Close()
+	defer c.Close()
+	const n = 10
+	for i := 0; i < n; i++ {
+		put(t, st, "sender@local.test", []string{"alice@local.test", "bob@local.test"}, msg(i))
+	}
+	tg := TargetSpec{Name: "smtp://" + pf.Addr, Connections: 2, Target: NewSMTP(SMTPOptions{Network: "tcp", Addr: pf.Addr,
+		HeloName: "sluice.test", MaxIdle: 2, TLS: "off", Timeout: 20 * time.Second, IdleTime: 100 * time.Millisecond})}
+	d := start(t, st, c, Options{Hostname: "sluice.test", RetryInterval: 100 * time.Millisecond, MaxRetryInterval: 300 * time.Millisecond}, tg)
+	defer d.Close(context.Background())
+	ht.WaitFor(t, "deferrals of bob", 30*time.Second, func() bool { return d.Status().Targets[0].Deferred >= 2*n })
+	if st.Len() != n {
+		t.Fatalf("%d records in the spool while bob is deferred, want %d", st.Len(), n)
+	}
+	pf.SetAccess(t, "bob@local.test 550 5.1.1 no such user")
+	ht.WaitFor(t, "spool empty", 60*time.Second, func() bool { return st.Len() == 0 })
+	ht.WaitFor(t, "postfix queue", 30*time.Second, func() bool { return len(pf.Queued(t)) == 2*n })
+	alice, dsns := 0, 0
+	for _, m := range pf.Contents(t) {
+		switch {
+		case strings.Contains(m, "Final-Recipient: rfc822; bob@local.test") && strings.Contains(m, "Status: 5.1.1"):
+			dsns++
+		case strings.Contains(m, "Subject: test"):
+			alice++
+		}
+	}
+	if alice != n || dsns != n {
+		t.Fatalf("postfix holds %d originals (want %d, alice once each) and %d DSNs for bob (want %d)", alice, n, dsns, n)
+	}
+	if dead, _ := spool.ListDead(dir); len(dead) != n {
+		t.Fatalf("%d dead letters, want %d", len(dead), n)
+	}
+	s := d.Status().Targets[0]
+	if s.Delivered != 2*n || s.Bounced != n {
+		t.Fatalf("counters %+v: want %d delivered (alice and the DSNs), %d bounced", s, 2*n, n)
+	}
+}

@@ -222,3 +222,15 @@ func queueContent(b []byte) (string, bool) {
 	}
 	return "", false
 }
+
+// SetAccess replaces the recipient access table and reloads Postfix, so
+// new sessions answer by the new table.
+func (pf *Postfix) SetAccess(t *testing.T, access string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(pf.Conf, "access"), []byte(access+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("postfix", "-c", pf.Conf, "reload").CombinedOutput(); err != nil {
+		t.Fatalf("postfix reload: %v\n%s", err, out)
+	}
+}
