@@ -45,6 +45,31 @@ type backend interface {
 	close()
 }
 
+// completions is the other half of the contract: what a back end reports
+// to its worker, all on the worker's thread, from inside poll. The back ends
+// know the worker only through it (and the loop counters they add to), so a
+// fake back end can drive a worker with seeded faults and orderings, and a
+// back end can be tested against a recording worker.
+type completions interface {
+	onAccept(s *lsock, fd int, sa unix.Sockaddr)
+	acceptError(s *lsock, err error) // parks s; re-armed after a rest
+	listenGone(s *lsock)
+	onRecv(c *conn, data []byte) // data is valid only during the call
+	onRecvEnd(c *conn, err error)
+	onSent(c *conn, n int, err error)
+	onGone(c *conn)
+	onDetached(c *conn)
+	onCommitted(written int, err error)
+	// committedLater reports a spool batch from another goroutine (epoll's
+	// spool.Syncer); the worker sees it at its next turn.
+	committedLater(written int, err error)
+	connAt(slot, gen uint32) *conn // nil: a closed (and maybe reused) slot
+	listenAt(slot, gen uint32) *lsock
+	tick() // refresh the worker clock after a wait
+}
+
+var _ completions = (*worker)(nil)
+
 // chooseBackend resolves "auto" with the ring probe.
 func chooseBackend(want string) (name, reason string, err error) {
 	ok, why := uringUsable()
@@ -67,9 +92,9 @@ func chooseBackend(want string) (name, reason string, err error) {
 
 func newBackend(name string, w *worker) (backend, error) {
 	if name == "io_uring" {
-		return newUring(w)
+		return newUring(w, &w.ctr)
 	}
-	return newEpoll(w)
+	return newEpoll(w, &w.ctr)
 }
 
 // sendNoSignal writes without raising SIGPIPE on a reset peer.
@@ -93,7 +118,7 @@ type handoffs struct {
 func (h *handoffs) pending() bool { return len(h.gone) > 0 || len(h.moved) > 0 }
 
 // flush hands every queued connection to w, dropping the references.
-func (h *handoffs) flush(w *worker) {
+func (h *handoffs) flush(w completions) {
 	for i := 0; i < len(h.gone); i++ {
 		c := h.gone[i]
 		h.gone[i] = nil

@@ -36,7 +36,8 @@ type sentEv struct {
 }
 
 type epollBackend struct {
-	w     *worker
+	w     completions
+	ctr   *LoopCounters
 	epfd  int
 	evfd  int
 	evs   []unix.EpollEvent
@@ -51,7 +52,7 @@ type epollBackend struct {
 	spoolE   error
 }
 
-func newEpoll(w *worker) (backend, error) {
+func newEpoll(w completions, ctr *LoopCounters) (backend, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func newEpoll(w *worker) (backend, error) {
 		unix.Close(epfd)
 		return nil, err
 	}
-	b := &epollBackend{w: w, epfd: epfd, evfd: evfd, evs: make([]unix.EpollEvent, 256), rbuf: make([]byte, 64<<10)}
+	b := &epollBackend{w: w, ctr: ctr, epfd: epfd, evfd: evfd, evs: make([]unix.EpollEvent, 256), rbuf: make([]byte, 64<<10)}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Pad: evWake}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
 		b.close()
@@ -130,7 +131,7 @@ func (b *epollBackend) commit(sb spool.Batch) {
 	}
 	if b.syncer == nil { // fdatasync blocks: never on the event loop
 		b.syncer = spool.NewSyncer(func(_ spool.Batch, n int, err error) {
-			b.w.post(func(w *worker) { w.onCommitted(n, err) })
+			b.w.committedLater(n, err)
 		})
 	}
 	b.syncer.Sync(sb)

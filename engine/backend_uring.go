@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -46,7 +45,8 @@ type uringConn struct {
 }
 
 type uringBackend struct {
-	w     *worker
+	w     completions
+	ctr   *LoopCounters
 	r     *ring.Ring
 	br    *ring.BufRing
 	evfd  int
@@ -71,7 +71,7 @@ func uringUsable() (bool, string) {
 	return true, caps.String()
 }
 
-func newUring(w *worker) (backend, error) {
+func newUring(w completions, ctr *LoopCounters) (backend, error) {
 	r, err := ring.New(ringEntries)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func newUring(w *worker) (backend, error) {
 		r.Close()
 		return nil, err
 	}
-	b := &uringBackend{w: w, r: r, br: br, evfd: evfd}
+	b := &uringBackend{w: w, ctr: ctr, r: r, br: br, evfd: evfd}
 	b.armWake()
 	return b, nil
 }
@@ -98,11 +98,11 @@ func ud(op uint8, slot, gen uint32) uint64 { return ring.PackUserData(op, slot, 
 func (b *uringBackend) sqe() *ring.SQE {
 	for {
 		if s := b.r.GetSQE(); s != nil {
-			b.w.ctr.SQEs.Add(1)
+			b.ctr.SQEs.Add(1)
 			return s
 		}
 		b.r.Submit()
-		b.w.ctr.Enters.Add(1)
+		b.ctr.Enters.Add(1)
 	}
 }
 
@@ -215,49 +215,4 @@ func (b *uringBackend) close() {
 	unix.Close(b.evfd)
 	b.br.Close()
 	b.r.Close()
-}
-
-// poll submits everything queued and waits in the same io_uring_enter.
-func (b *uringBackend) poll(timeout int64) error {
-	if len(b.rearm) > 0 || b.pending() || b.spoolNow {
-		timeout = 0
-	}
-	if err := b.wait(timeout); err != nil {
-		return err
-	}
-	b.w.tick()
-	if b.spoolNow {
-		b.spoolNow = false
-		b.spoolDone()
-	}
-	b.r.ForEachCQE(b.complete)
-	b.br.Publish()
-	if cq, _ := b.r.Overflowed(); cq > 0 {
-		b.w.ctr.CQOverflow.Store(uint64(cq))
-	}
-	for i, c := range b.rearm {
-		b.rearm[i] = nil
-		if !c.torn() && c.readOn && !c.ur.recv && !c.ur.detach {
-			b.armRecv(c)
-		}
-	}
-	b.rearm = b.rearm[:0]
-	b.flush(b.w)
-	return nil
-}
-
-// wait submits what is queued and waits up to timeout ns (-1: no limit) for
-// a completion.
-func (b *uringBackend) wait(timeout int64) error {
-	b.w.ctr.Enters.Add(1)
-	var err error
-	switch {
-	case timeout == 0:
-		_, err = b.r.SubmitAndWait(0, 0)
-	case timeout < 0:
-		_, err = b.r.SubmitAndWait(1, 0)
-	default:
-		_, err = b.r.SubmitAndWait(1, time.Duration(timeout))
-	}
-	return err
 }

@@ -115,6 +115,11 @@ func (w *worker) tick() {
 	w.nowNano = int64(w.now.Sub(w.epoch))
 }
 
+// committedLater implements completions: a batch written off the thread.
+func (w *worker) committedLater(n int, err error) {
+	w.post(func(w *worker) { w.onCommitted(n, err) })
+}
+
 // post runs fn on the worker thread at its next loop turn; false when the
 // worker has exited (fn is dropped).
 func (w *worker) post(fn func(*worker)) bool {

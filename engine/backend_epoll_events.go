@@ -16,7 +16,7 @@ func (b *epollBackend) poll(timeout int64) error {
 		ms = int((timeout + 999_999) / 1_000_000)
 	}
 	n, err := unix.EpollWait(b.epfd, b.evs, ms)
-	b.w.ctr.EpollWaits.Add(1)
+	b.ctr.EpollWaits.Add(1)
 	if err != nil && err != unix.EINTR {
 		return err
 	}

@@ -1,10 +1,57 @@
 package engine
 
 import (
+	"time"
+
 	"golang.org/x/sys/unix"
 
 	"sluice/ring"
 )
+
+// poll submits everything queued and waits in the same io_uring_enter.
+func (b *uringBackend) poll(timeout int64) error {
+	if len(b.rearm) > 0 || b.pending() || b.spoolNow {
+		timeout = 0
+	}
+	if err := b.wait(timeout); err != nil {
+		return err
+	}
+	b.w.tick()
+	if b.spoolNow {
+		b.spoolNow = false
+		b.spoolDone()
+	}
+	b.r.ForEachCQE(b.complete)
+	b.br.Publish()
+	if cq, _ := b.r.Overflowed(); cq > 0 {
+		b.ctr.CQOverflow.Store(uint64(cq))
+	}
+	for i, c := range b.rearm {
+		b.rearm[i] = nil
+		if !c.torn() && c.readOn && !c.ur.recv && !c.ur.detach {
+			b.armRecv(c)
+		}
+	}
+	b.rearm = b.rearm[:0]
+	b.flush(b.w)
+	return nil
+}
+
+// wait submits what is queued and waits up to timeout ns (-1: no limit) for
+// a completion.
+func (b *uringBackend) wait(timeout int64) error {
+	b.ctr.Enters.Add(1)
+	var err error
+	switch {
+	case timeout == 0:
+		_, err = b.r.SubmitAndWait(0, 0)
+	case timeout < 0:
+		_, err = b.r.SubmitAndWait(1, 0)
+	default:
+		_, err = b.r.SubmitAndWait(1, time.Duration(timeout))
+	}
+	return err
+}
 
 // complete dispatches one CQE. It runs inside ForEachCQE.
 func (b *uringBackend) complete(cq *ring.CQE) {
