@@ -59,3 +59,28 @@ func FuzzAppendQP(f *testing.F) {
 		}
 	})
 }
+
+// TestHeaderFolding: long values fold before spaces, short ones stay on a
+// line, and unfolding gives the value back.
+func TestHeaderFolding(t *testing.T) {
+	long := strings.Repeat("word ", 40) + "end"
+	for _, v := range []string{"short", long, strings.Repeat("x", 200), " leading" + long,
+		"=?utf-8?b?" + strings.Repeat("QUJD", 20) + "?= =?utf-8?b?" + strings.Repeat("REVG", 20) + "?="} {
+		got := string(header(nil, "Subject", v))
+		for i, line := range strings.Split(strings.TrimSuffix(got, "\r\n"), "\r\n") {
+			body := strings.TrimSpace(line)
+			if i == 0 {
+				body = strings.TrimPrefix(line, "Subject: ")
+			}
+			if len(line) > 78 && strings.Contains(strings.TrimSpace(body), " ") {
+				t.Errorf("line of %d with a space left: %q", len(line), line)
+			}
+		}
+		if un := strings.ReplaceAll(got, "\r\n", ""); un != "Subject: "+v {
+			t.Errorf("unfolded %q, want %q", un, "Subject: "+v)
+		}
+	}
+	if got := string(header(nil, "To", "a@b")); got != "To: a@b\r\n" {
+		t.Errorf("%q", got)
+	}
+}
