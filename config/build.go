@@ -184,6 +184,9 @@ func makeSetting(sc *scope, name string, src Source, rv *rawVal) (*setting, stri
 		return nil, fmt.Sprintf("option %s is not valid in the %s", d.Name, where), "it is valid in: " + d.whereValid(sc.tm)
 	}
 	v, err := typed(d, rv)
+	if err == nil && checks[d.key] != nil {
+		err = checks[d.key](v) // registry_edge.go
+	}
 	if err != nil {
 		return nil, err.Error(), ""
 	}

@@ -1,5 +1,7 @@
 package config
 
+import "strings"
+
 // Options of the edge defences (issue 17, docs/edge.md): per-source rate
 // and concurrency limits, the pregreet test and DNS lists. Proxy_Protocol[_Timeout] are the netlistener
 // knobs in options.go. The limits are valid globally and in the ESMTP,
@@ -20,3 +22,13 @@ func init() {
 		opt("DNSBL_Cache_Size", KindInt, "100000").global().acts().restart(),
 	)
 }
+
+// checks are value checks owned by other packages (a DNS list entry's
+// grammar lives in dnsbl); makeSetting runs them when a file or a console
+// "config set" types the value, so a bad value fails the load with its
+// position like any other.
+var checks = map[string]func(*Value) error{}
+
+// RegisterCheck adds fn as a check of option name's values. Call it from an
+// init function only (the map is not guarded).
+func RegisterCheck(name string, fn func(*Value) error) { checks[strings.ToLower(name)] = fn }

@@ -2,10 +2,12 @@ package daemon
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"sluice/config"
 	"sluice/internal/dnsmasqtest"
 	"sluice/proto/control"
 )
@@ -59,5 +61,19 @@ func TestDNSBLSMTP(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBadDNSBLZoneFailsLoad: a malformed DNSBL_Zones entry is a load error
+// with its position, not a lookup that is silently skipped.
+func TestBadDNSBLZoneFailsLoad(t *testing.T) {
+	path := t.TempDir() + "/bad.conf"
+	conf := "ESMTP_Listener {\n  DNSBL_Zones = ( \"ok.test\" \"bad.test=127.0.0\" )\n  Listen \"127.0.0.1:2525\" { }\n}\n"
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := config.Load(path)
+	if err == nil || !strings.Contains(err.Error(), "bad.conf:2:") || !strings.Contains(err.Error(), `dnsbl: "bad.test=127.0.0"`) {
+		t.Fatalf("load error: %v", err)
 	}
 }

@@ -12,6 +12,19 @@ import (
 	"sluice/throttle"
 )
 
+// A bad DNSBL_Zones entry fails the load (or the console set) with its
+// position, instead of being skipped at the first lookup.
+func init() {
+	config.RegisterCheck("DNSBL_Zones", func(v *config.Value) error {
+		for _, z := range v.List {
+			if _, err := dnsbl.ParseZone(z); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // edgeState is the daemon's part of the edge defences (docs/edge.md): the
 // per-source limit counters and the DNS-list checker, which outlive reloads
 // like the session caps. The engine judges the connection limits and runs
