@@ -180,3 +180,29 @@ func TestHandoffBackPressure(t *testing.T) {
 		})
 	}
 }
+
+// config reload swaps the Handoff targets: mail after the reload goes to
+// the new Maildir, nothing is lost; a reload naming an unusable target
+// fails and keeps the old one.
+func TestHandoffReloadSwapsTargets(t *testing.T) {
+	port := freePort(t)
+	td := start(t, "epoll", fmt.Sprintf(maildirConf, port))
+	sendNetSMTP(t, "tcp", addr(port), "a@example.org", []string{"b@example.com"}, "Subject: before\r\n\r\nx\r\n")
+	readMaildir(t, filepath.Join(td.dir, "mail"), 1)
+	td.rewrite(t, strings.ReplaceAll(fmt.Sprintf(maildirConf, port), "{{DIR}}/mail", "{{DIR}}/mail2"))
+	if _, err := td.Reload(""); err != nil {
+		t.Fatal(err)
+	}
+	sendNetSMTP(t, "tcp", addr(port), "a@example.org", []string{"b@example.com"}, "Subject: after\r\n\r\ny\r\n")
+	got := readMaildir(t, filepath.Join(td.dir, "mail2"), 1)
+	if !strings.Contains(string(got[0]), "Subject: after") {
+		t.Fatalf("after reload: %q", got[0])
+	}
+	os.WriteFile(filepath.Join(td.dir, "blocker"), nil, 0o644)
+	td.rewrite(t, strings.ReplaceAll(fmt.Sprintf(maildirConf, port), "{{DIR}}/mail", "{{DIR}}/blocker/mail"))
+	if _, err := td.Reload(""); err == nil || !strings.Contains(err.Error(), "Handoff Target") {
+		t.Fatalf("reload to an unusable Maildir: %v", err)
+	}
+	sendNetSMTP(t, "tcp", addr(port), "a@example.org", []string{"b@example.com"}, "Subject: kept\r\n\r\nz\r\n")
+	readMaildir(t, filepath.Join(td.dir, "mail2"), 2)
+}

@@ -7,6 +7,10 @@
 # same tests with 1,000 messages; N overrides the count.
 #   scripts/handoff-e2e.sh            # 10,000
 #   N=2000 scripts/handoff-e2e.sh
+#   scripts/handoff-e2e.sh -rate      # pass-through vs ingress-only rate, 3 interleaved rounds of N=5000
 set -eu
 cd "$(dirname "$0")/.."
-SLUICE_HANDOFF_N=${N:-10000} exec go test -count=1 -v -timeout 30m -run 'EndToEnd' ./handoff/e2e
+if [ "${1:-}" = "-rate" ]; then
+  SLUICE_HANDOFF_RATE=${ROUNDS:-3} SLUICE_HANDOFF_N=${N:-5000} exec go test -count=1 -v -timeout 30m -run 'PassThroughRate' ./handoff/e2e
+fi
+SLUICE_HANDOFF_N=${N:-10000} exec go test -count=1 -v -timeout 30m -run 'EndToEnd|SIGKILL' ./handoff/e2e
