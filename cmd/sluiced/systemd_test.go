@@ -6,10 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"sluice/internal/extbin"
 )
@@ -170,4 +173,91 @@ func TestDeployFiles(t *testing.T) {
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
 		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
 	}
+}
+
+// credNotifySocket is notifySocket with the sender's pid (SO_PASSCRED).
+func credNotifySocket(t *testing.T) (string, <-chan [2]string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify")
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	raw, _ := c.SyscallConn()
+	raw.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1) })
+	ch := make(chan [2]string, 64)
+	go func() {
+		buf, oob := make([]byte, 4096), make([]byte, 256)
+		for {
+			n, no, _, _, err := c.ReadMsgUnix(buf, oob)
+			if err != nil {
+				return
+			}
+			pid := "?"
+			if msgs, err := unix.ParseSocketControlMessage(oob[:no]); err == nil && len(msgs) > 0 {
+				if cred, err := unix.ParseUnixCredentials(&msgs[0]); err == nil {
+					pid = strconv.Itoa(int(cred.Pid))
+				}
+			}
+			ch <- [2]string{pid, string(buf[:n])}
+		}
+	}()
+	return path, ch
+}
+
+// TestSystemdUpgradeNotify: across an upgrade under systemd, the old main
+// process announces MAINPID=<new>, the successor then sends READY=1 and,
+// although WATCHDOG_PID named its predecessor, its own WATCHDOG=1 pings.
+func TestSystemdUpgradeNotify(t *testing.T) {
+	port := freePort(t)
+	dir := t.TempDir()
+	pidPath := filepath.Join(dir, "pid")
+	sock, ch := credNotifySocket(t)
+	conf := daemonConf(t, dir, port, fmt.Sprintf("Pidfile = %q", pidPath))
+	cmd := exec.Command("/bin/sh", "-c", `WATCHDOG_PID=$$ exec "$0" "$@"`, sluicedBin(t), "-config", conf, "-metrics", "off", "-drain", "2s")
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=400000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go cmd.Wait()
+	old := strconv.Itoa(cmd.Process.Pid)
+	var succ string
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		if n, err := strconv.Atoi(succ); err == nil {
+			syscall.Kill(n, syscall.SIGKILL)
+		}
+	})
+	wait := func(from, prefix string) string {
+		t.Helper()
+		deadline := time.After(15 * time.Second)
+		for {
+			select {
+			case m := <-ch:
+				if (from == "" || m[0] == from) && strings.HasPrefix(m[1], prefix) {
+					return m[1]
+				}
+			case <-deadline:
+				t.Fatalf("no %q from pid %s", prefix, from)
+			}
+		}
+	}
+	wait(old, "READY=1")
+	wait(old, "WATCHDOG=1")
+	cmd.Process.Signal(syscall.SIGUSR2)
+	succ = strings.TrimPrefix(wait(old, "MAINPID="), "MAINPID=")
+	if succ == old || succ == "" {
+		t.Fatalf("MAINPID %q", succ)
+	}
+	if r := wait(succ, "READY=1"); !strings.Contains(r, "MAINPID="+succ) {
+		t.Errorf("successor READY: %q", r)
+	}
+	wait(succ, "WATCHDOG=1")
+	if b, _ := os.ReadFile(pidPath); strings.TrimSpace(string(b)) != succ {
+		t.Errorf("pidfile %q, successor %s", b, succ)
+	}
+	n, _ := strconv.Atoi(succ)
+	syscall.Kill(n, syscall.SIGTERM)
+	wait(succ, "STOPPING=1")
 }

@@ -75,7 +75,9 @@ func upgrade(d *daemon.Daemon, log *slog.Logger, drain time.Duration, exe string
 	mine, theirs := os.NewFile(uintptr(sp[0]), "upgrade"), os.NewFile(uintptr(sp[1]), "upgrade-child")
 	defer mine.Close()
 	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), upgradeEnv+"=3")
+	// WATCHDOG_PID names this process; the successor, once MAINPID, pings
+	// for itself (systemd.WatchdogInterval accepts an unset WATCHDOG_PID).
+	cmd.Env = append(withoutEnv(os.Environ(), "WATCHDOG_PID"), upgradeEnv+"=3")
 	cmd.ExtraFiles = []*os.File{theirs}
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	err = cmd.Start()
@@ -275,4 +277,14 @@ func closeInts(fds []int) {
 	for _, fd := range fds {
 		unix.Close(fd)
 	}
+}
+
+func withoutEnv(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
