@@ -42,6 +42,7 @@ type conn struct {
 	tlsCleared bool   // input pipelined behind STARTTLS was discarded
 	tlsCfg     *tls.Config
 	tls        *tlsState // set once the connection runs on its TLS goroutine
+	rs         *recState // TLS records carried on the worker (tlsworker.go)
 	reason     proto.CloseReason
 	deadline   int64 // worker clock ns; 0 = no idle limit
 	tl         timerLink
@@ -52,7 +53,9 @@ type conn struct {
 }
 
 // connPhase is where a connection is in its life. It only moves forward,
-// except that CloseAfterFlush may also end a StartTLS wait.
+// except that CloseAfterFlush may also end a StartTLS wait, and that a TLS
+// 1.3 connection whose records the worker takes over goes from connTLS back
+// to connOpen (tlsworker.go).
 type connPhase uint8
 
 const (
@@ -69,7 +72,7 @@ func (c *conn) torn() bool { return c.phase == connTorn }
 
 // MayFeed implements proto.Runner: the engine's reasons to stop feeding.
 func (c *conn) MayFeed() bool {
-	return c.phase == connOpen && len(c.d.Out)-c.sendOff <= highWater
+	return c.phase == connOpen && len(c.d.Out)-c.sendOff+c.rs.unsentCipher() <= highWater
 }
 
 // Act implements proto.Runner. A Feed inside rate-limited content moves
@@ -129,6 +132,10 @@ func (w *worker) onRecv(c *conn, data []byte) {
 		w.settle(c)
 		return
 	}
+	if c.rs != nil {
+		w.onRecvTLS(c, data)
+		return
+	}
 	if w.driven(c, c.d.Input(data, hardIn)) {
 		w.settle(c)
 	}
@@ -162,14 +169,18 @@ func (w *worker) settle(c *conn) {
 		// from now on is the client's TLS handshake.
 		c.d.In, c.tlsCleared = c.d.In[:0], true
 	}
-	unsent := len(c.d.Out) - c.sendOff
-	if !c.sending && unsent > 0 {
+	unsent := len(c.d.Out) - c.sendOff + c.rs.unsentCipher()
+	if !c.sending && (unsent > 0 || c.rs != nil && c.rs.conn.Pending()) {
 		c.sending = true
-		c.flight = c.d.Out[c.sendOff:]
+		c.flight = w.nextSend(c)
 		w.b.send(c, c.flight)
 	}
 	if !c.sending && unsent == 0 && c.d.Pending() == 0 {
 		switch {
+		case c.phase == connClosing && w.closeNotify(c):
+			c.sending = true
+			c.flight = w.nextSend(c)
+			w.b.send(c, c.flight)
 		case c.phase == connClosing:
 			w.closeConn(c, proto.CloseProtocol)
 			return

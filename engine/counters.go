@@ -20,6 +20,8 @@ type ListenCounters struct {
 	BytesOut      atomic.Uint64
 	InputOverflow atomic.Uint64 // sessions that left more than proto.MaxUnconsumed unconsumed
 	Shed          atomic.Uint64 // closed to refill the fd reserve (reserve.go)
+	TLSOnWorker   atomic.Uint64 // TLS connections whose records the worker carries (tlsworker.go)
+	TLSAlerts     atomic.Uint64 // TLS connections ended by our alert for a bad record
 	ProxyCounters
 	HoldCounters
 }

@@ -20,10 +20,16 @@ func (w *worker) onSent(c *conn, n int, err error) {
 		return
 	}
 	c.ctrs.BytesOut.Add(uint64(n))
-	c.sendOff += n
 	if n > 0 {
 		w.touch(c) // output progress: the peer is reading (rate.go)
 	}
+	if c.rs != nil {
+		w.sentTLS(c, n)
+		w.feedBuffered(c)
+		w.settle(c)
+		return
+	}
+	c.sendOff += n
 	switch {
 	case c.sendOff == len(c.d.Out):
 		c.d.Out, c.sendOff = c.d.Out[:0], 0

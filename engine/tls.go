@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sluice/proto"
+	"sluice/tlsrec"
 )
 
 // TLS runs off the event loop. On StartTLS (after the "220 ready" line is
@@ -95,6 +96,7 @@ type tlsRun struct {
 	c    *conn
 	t    *tlsState
 	tc   *tls.Conn
+	rec  *tlsrec.Recorder // the handshake's raw bytes, for the takeover
 	buf  []byte
 	stop bool  // the session asked to close or to start TLS again
 	due  int64 // idle deadline (unix ns), moved as in rate.go
@@ -123,8 +125,12 @@ func (r *tlsRun) Act(a proto.Action, st proto.Step) bool {
 
 func (w *worker) serveTLS(c *conn, pre []byte, implicit bool) {
 	t := c.tls
-	r := &tlsRun{c: c, t: t, tc: tls.Server(&prefixConn{Conn: t.nc, pre: pre}, c.tlsCfg), buf: make([]byte, 16<<10)}
+	rec := &tlsrec.Recorder{Conn: &prefixConn{Conn: t.nc, pre: pre}}
+	r := &tlsRun{c: c, t: t, tc: tls.Server(rec, c.tlsCfg), rec: rec}
 	reason := r.run(implicit)
+	if reason == handedBack {
+		return // the worker carries the connection on (tlsworker.go)
+	}
 	if v := t.reason.Load(); v != 0 {
 		reason = proto.CloseReason(v - 1)
 	}
@@ -164,6 +170,11 @@ func (r *tlsRun) run(implicit bool) proto.CloseReason {
 	if implicit {
 		d.Start()
 	}
+	if r.handBack(r.rec) {
+		return handedBack
+	}
+	r.rec.Stop() // staying on crypto/tls
+	r.buf = make([]byte, 16<<10)
 	r.due = time.Now().Add(r.idle()).UnixNano()
 	for {
 		if len(d.Out) > 0 {
@@ -235,6 +246,10 @@ func (r *tlsRun) waitResult() bool {
 		<-r.t.notify
 	}
 }
+
+// handedBack is run's result when the worker took the connection back; it
+// is never reported as a close reason.
+const handedBack proto.CloseReason = 255
 
 func ioReason(err error) proto.CloseReason {
 	var ne net.Error

@@ -16,6 +16,7 @@ import (
 
 	"sluice/engine/echo"
 	"sluice/proto"
+	"sluice/tlsrec"
 )
 
 func testTLSConfig(t *testing.T) *tls.Config {
@@ -30,16 +31,41 @@ func testTLSConfig(t *testing.T) *tls.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, KeyLogWriter: tlsrec.Log}
 }
 
 func clientTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
+
+// tlsModes are the two ways a TLS connection runs after its handshake:
+// TLS 1.3 records on the worker (tlsworker.go), TLS 1.2 on crypto/tls.
+var tlsModes = []struct {
+	name   string
+	max    uint16
+	worker uint64 // TLSOnWorker after one connection
+}{{"worker-tls13", tls.VersionTLS13, 1}, {"goroutine-tls12", tls.VersionTLS12, 0}}
+
+func tlsOnWorker(e *Engine) (n uint64) {
+	for _, wc := range e.Counters() {
+		for _, l := range wc.Listens {
+			n += l.Counters.TLSOnWorker.Load()
+		}
+	}
+	return n
+}
 
 // TestStartTLS: the plaintext connection switches to TLS on the same
 // session; plaintext pipelined behind STARTTLS is discarded; Submit works
 // over TLS; the connection is accounted for until it closes.
 func TestStartTLS(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
+		for _, m := range tlsModes {
+			t.Run(m.name, func(t *testing.T) { testStartTLS(t, backend, m.max, m.worker) })
+		}
+	})
+}
+
+func testStartTLS(t *testing.T, backend string, maxVersion uint16, onWorker uint64) {
+	{
 		sp := newFakeSpool(t)
 		e := newEngine(t, backend, 2, sp)
 		f := &echo.Factory{}
@@ -51,7 +77,9 @@ func TestStartTLS(t *testing.T) {
 		if a, b := c.line(t), c.line(t); a != "tls no" || b != "220 ready" {
 			t.Fatalf("got %q %q", a, b)
 		}
-		tc := tls.Client(c.Conn, clientTLS())
+		cc := clientTLS()
+		cc.MaxVersion = maxVersion
+		tc := tls.Client(c.Conn, cc)
 		if err := tc.Handshake(); err != nil {
 			t.Fatal(err)
 		}
@@ -79,17 +107,32 @@ func TestStartTLS(t *testing.T) {
 		if got := io("GO x"); got != "GO x" {
 			t.Fatalf("go over TLS: %q", got)
 		}
-		if cs := e.Conns(); len(cs) != 1 || cs[0].State != "tls" {
+		// 1 MiB pipelined in one write, echoed: many records each way.
+		line := strings.Repeat("0123456789abcdef", 250)
+		go tc.Write([]byte(strings.Repeat(line+"\n", 256)))
+		for i := 0; i < 256; i++ {
+			if l, err := r.ReadString('\n'); err != nil || strings.TrimRight(l, "\r\n") != line {
+				t.Fatalf("line %d of 256 came back as %d bytes, %v", i, len(l), err)
+			}
+		}
+		if cs := e.Conns(); len(cs) != 1 || (onWorker == 0) != (cs[0].State == "tls") {
 			t.Fatalf("conns %+v", cs)
+		}
+		if got := tlsOnWorker(e); got != onWorker {
+			t.Fatalf("TLSOnWorker = %d, want %d", got, onWorker)
 		}
 		if got := io("QUIT"); got != "BYE" {
 			t.Fatalf("got %q", got)
+		}
+		// The server ends with close_notify: a clean EOF for the client.
+		if _, err := r.ReadString('\n'); err == nil || err.Error() != "EOF" {
+			t.Fatalf("after BYE: %v, want EOF after close_notify", err)
 		}
 		eventually(t, 5*time.Second, "closed", func() bool { return openConns(e) == 0 })
 		if f.Closed[proto.CloseProtocol].Load() != 1 {
 			t.Fatal("close not reported to the session")
 		}
-	})
+	}
 }
 
 // TestUseSSL: implicit TLS from the first byte, and the shutdown deadline

@@ -37,6 +37,7 @@ type worker struct {
 	cgen           []uint32 // generation per slot
 	cfree          []uint32
 	scratch        []byte // refusal lines
+	plain          []byte // TLS records opened on the worker (tlsworker.go); the driver copies what it keeps
 	lastAcceptLog  time.Time
 	lastReserveLog time.Time
 	parked         []*lsock // listens resting after an accept error

@@ -138,7 +138,7 @@ func (h *handshake) readPlain(t *testing.T, want int) []byte {
 	plain := append([]byte(nil), h.early...)
 	pend := append([]byte(nil), h.tail...)
 	buf := make([]byte, 32<<10)
-	h.raw.SetReadDeadline(time.Now().Add(10 * time.Second))
+	h.raw.SetReadDeadline(time.Now().Add(90 * time.Second))
 	for len(plain) < want {
 		var n int
 		var err error

@@ -20,6 +20,11 @@ type KeyLog struct {
 
 const maxKeyLog = 4096
 
+// Log is the process's KeyLog: TLS configurations whose connections the
+// engine may take over set it as their KeyLogWriter (proto/smtp does), and
+// the engine's takeover claims each handshake's secrets from it.
+var Log = &KeyLog{}
+
 // Secrets are one connection's TLS 1.3 traffic secrets.
 type Secrets struct {
 	ClientHS, ServerHS, ClientApp, ServerApp []byte
@@ -42,6 +47,11 @@ func (k *KeyLog) Write(line []byte) (int, error) {
 	}
 	if _, err := hex.Decode(secret, f[2]); err != nil {
 		return len(line), nil
+	}
+	switch string(f[0]) {
+	case "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0":
+	default:
+		return len(line), nil // TLS 1.2's CLIENT_RANDOM, exporter secrets: not ours
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -92,19 +102,28 @@ func (k *KeyLog) Len() int {
 type Recorder struct {
 	net.Conn
 	In, Out []byte
+	stopped bool
 }
 
 func (r *Recorder) Read(p []byte) (int, error) {
 	n, err := r.Conn.Read(p)
-	r.In = append(r.In, p[:n]...)
+	if !r.stopped {
+		r.In = append(r.In, p[:n]...)
+	}
 	return n, err
 }
 
 func (r *Recorder) Write(p []byte) (int, error) {
 	n, err := r.Conn.Write(p)
-	r.Out = append(r.Out, p[:n]...)
+	if !r.stopped {
+		r.Out = append(r.Out, p[:n]...)
+	}
 	return n, err
 }
+
+// Stop ends the recording and drops what was recorded (a connection that
+// stays on crypto/tls).
+func (r *Recorder) Stop() { r.In, r.Out, r.stopped = nil, nil, true }
 
 // ClientRandom reads the random of the ClientHello at the start of the
 // recorded input.

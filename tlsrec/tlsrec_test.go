@@ -60,24 +60,24 @@ func TestTakeoverBufferedApplicationData(t *testing.T) {
 	}
 }
 
-// Ten megabytes each way, in records of every size up to 2^14.
+// Two megabytes each way, in records of every size up to 2^14.
 func TestLargeTransfer(t *testing.T) {
 	h := takeover(t, nil, nil)
-	msg := make([]byte, 10<<20)
+	msg := make([]byte, 2<<20)
 	rand.Read(msg)
 	errc := make(chan error, 1)
 	go func() { _, err := h.client.Write(msg); errc <- err }()
 	if got := h.readPlain(t, len(msg)); !bytes.Equal(got, msg) {
-		t.Fatal("10 MB from the client arrived changed")
+		t.Fatal("2 MB from the client arrived changed")
 	}
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
 	go func() { _, err := h.raw.Write(h.server.Seal(nil, msg)); errc <- err }()
 	got := make([]byte, len(msg))
-	h.client.SetReadDeadline(time.Now().Add(30 * time.Second))
+	h.client.SetReadDeadline(time.Now().Add(90 * time.Second))
 	if _, err := io.ReadFull(h.client, got); err != nil || !bytes.Equal(got, msg) {
-		t.Fatalf("10 MB to the client: %v", err)
+		t.Fatalf("2 MB to the client: %v", err)
 	}
 	if err := <-errc; err != nil {
 		t.Fatal(err)

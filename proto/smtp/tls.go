@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sluice/proto"
+	"sluice/tlsrec"
 )
 
 // The session learns when TLS is up; the factory terminates TLS.
@@ -110,7 +111,10 @@ func TLSFiles(p *config.Policy, name string) []string {
 }
 
 func buildTLS(certs, keys []string, ca, mode string) (*tls.Config, error) {
-	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	// The engine carries TLS 1.3 records on its worker after the handshake
+	// (tlsrec): it needs the traffic secrets, which it claims from tlsrec.Log
+	// and drops as soon as the handshake is over.
+	conf := &tls.Config{MinVersion: tls.VersionTLS12, KeyLogWriter: tlsrec.Log}
 	for i := range certs {
 		kp, err := tls.LoadX509KeyPair(certs[i], keys[i])
 		if err != nil {
