@@ -170,3 +170,27 @@ func TestProxyUseSSL(t *testing.T) {
 		}
 	})
 }
+
+// TestProxyUnixSocket: on a Unix-socket Listen (looked up as 127.0.0.1,
+// the balancer here) the header names the client, who then has neither
+// the loopback address nor a peer uid.
+func TestProxyUnixSocket(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newEngine(t, backend, 1, nil)
+		f := &echo.Factory{Greeting: "HELLO\r\n"}
+		path := t.TempDir() + "/proxy.sock"
+		s := unixSpec("unix", path, 0o600, f)
+		s.Peers = newProxyPeers(5 * time.Second)
+		apply(t, e, 1, s)
+		c := dial(t, "unix", path)
+		c.send(t, v1("203.0.113.9:4242")+"PEER?\n")
+		if g, p := c.line(t), c.line(t); g != "HELLO" || p != "peer 203.0.113.9:4242" {
+			t.Fatalf("unix via PROXY: %q %q", g, p)
+		}
+		for _, st := range e.Conns() {
+			if st.Peer != "203.0.113.9:4242" {
+				t.Fatalf("show inbound peer %q", st.Peer)
+			}
+		}
+	})
+}
