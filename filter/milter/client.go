@@ -86,10 +86,6 @@ func New(o Options) (*Client, error) {
 	c := gm.NewClient(nw, addr,
 		gm.WithDialer(&net.Dialer{Timeout: o.ConnectTimeout}),
 		gm.WithReadTimeout(o.Timeout), gm.WithWriteTimeout(o.Timeout),
-		// Not offered: rejected recipients are never sent (RCPT_REJ), and
-		// header values go without their leading space (HDR_LEADSPC), as
-		// Message.Field.Value and NewField assume.
-		gm.WithoutProtocol(gm.OptRcptRej|gm.OptHeaderLeadingSpace),
 		gm.WithMacroRequest(gm.StageConnect, []gm.MacroName{gm.MacroMTAFQDN, gm.MacroDaemonName, gm.MacroMTAVersion,
 			gm.MacroClientAddr, gm.MacroClientPort, gm.MacroClientName, gm.MacroClientPTR, gm.MacroDaemonAddr, gm.MacroDaemonPort}),
 		gm.WithMacroRequest(gm.StageEOM, []gm.MacroName{gm.MacroQueueId}),
@@ -210,7 +206,7 @@ func (v *Verdict) fromAction(act *gm.Action) bool {
 }
 
 // apply carries out the end-of-message modifications.
-func (v *Verdict) apply(mods []gm.ModifyAction, msg *Message, limit int) error {
+func (v *Verdict) apply(mods []gm.ModifyAction, msg *Message, limit int, lead bool) error {
 	if len(mods) == 0 {
 		return nil
 	}
@@ -224,15 +220,15 @@ func (v *Verdict) apply(mods []gm.ModifyAction, msg *Message, limit int) error {
 		}
 		switch a.Type {
 		case gm.ActionAddHeader:
-			if f, ok := NewField(a.HeaderName, a.HeaderValue); ok {
+			if f, ok := newField(a.HeaderName, a.HeaderValue, lead); ok {
 				msg.Add(f)
 			}
 		case gm.ActionInsertHeader:
-			if f, ok := NewField(a.HeaderName, a.HeaderValue); ok {
+			if f, ok := newField(a.HeaderName, a.HeaderValue, lead); ok {
 				msg.Insert(int(a.HeaderIndex), f)
 			}
 		case gm.ActionChangeHeader:
-			msg.Change(a.HeaderName, int(a.HeaderIndex), a.HeaderValue)
+			msg.change(a.HeaderName, int(a.HeaderIndex), a.HeaderValue, lead)
 		case gm.ActionChangeFrom:
 			v.Sender = unbracket(a.From)
 		case gm.ActionAddRcpt:

@@ -230,6 +230,7 @@ func (v *Conv) message(env *Envelope, data []byte, traceLen int, out *Verdict) e
 	}
 	v.abort = true // until End completes
 	msg := Parse(data, traceLen)
+	lead := v.s.ProtocolOption(gm.OptHeaderLeadingSpace)
 	final := func(act *gm.Action, err error) error {
 		switch {
 		case err != nil:
@@ -244,7 +245,7 @@ func (v *Conv) message(env *Envelope, data []byte, traceLen int, out *Verdict) e
 		return err
 	}
 	for _, f := range msg.Fields {
-		if err := final(v.s.HeaderField(f.Name, f.Value(), nil)); err != nil {
+		if err := final(v.s.HeaderField(f.Name, f.value(lead), nil)); err != nil {
 			return err
 		}
 		if v.s.Skip() {
@@ -268,7 +269,7 @@ func (v *Conv) message(env *Envelope, data []byte, traceLen int, out *Verdict) e
 	v.inTx, v.abort = false, false
 	if act.Type == gm.ActionAccept || act.Type == gm.ActionContinue {
 		out.Answer = act.String()
-		return out.apply(mods, msg, v.c.o.MaxEdits)
+		return out.apply(mods, msg, v.c.o.MaxEdits, lead)
 	}
 	out.fromAction(act) // refused or discarded: the edits are moot
 	return nil

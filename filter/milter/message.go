@@ -21,10 +21,14 @@ type Field struct {
 
 // Value is the field's value as a milter gets it: after the colon, one
 // leading space removed, the final CRLF removed, folds kept.
-func (f Field) Value() string {
+func (f Field) Value() string { return f.value(false) }
+
+// value is Value; with lead (HDR_LEADSPC negotiated) nothing is removed
+// before the value.
+func (f Field) value(lead bool) string {
 	v := f.Raw[len(f.Name)+1:]
 	v = bytes.TrimSuffix(v, []byte("\r\n"))
-	if len(v) > 0 && v[0] == ' ' {
+	if !lead && len(v) > 0 && v[0] == ' ' {
 		v = v[1:]
 	}
 	return string(v)
@@ -91,13 +95,20 @@ func (m *Message) Bytes() []byte {
 // returns false for a name that is not a field name. Line breaks in the
 // value become CRLF followed by a blank (a fold), so a value can neither
 // start a new field nor end the header section.
-func NewField(name, value string) (Field, bool) {
+func NewField(name, value string) (Field, bool) { return newField(name, value, false) }
+
+// newField is NewField; with lead (HDR_LEADSPC negotiated) the value keeps
+// its own leading blank and none is added.
+func newField(name, value string, lead bool) (Field, bool) {
 	if !validName([]byte(name)) {
 		return Field{}, false
 	}
 	var b strings.Builder
 	b.WriteString(name)
-	b.WriteString(": ")
+	b.WriteByte(':')
+	if !lead {
+		b.WriteByte(' ')
+	}
 	for i := 0; i < len(value); i++ {
 		c := value[i]
 		switch c {
@@ -135,6 +146,10 @@ func (m *Message) Insert(index int, f Field) {
 // field called name (case-insensitive). An empty value deletes it. When
 // there is no such field a non-empty value is added, as Sendmail does.
 func (m *Message) Change(name string, index int, value string) bool {
+	return m.change(name, index, value, false)
+}
+
+func (m *Message) change(name string, index int, value string, lead bool) bool {
 	index = max(index, 1)
 	seen := 0
 	for i, f := range m.Fields {
@@ -148,7 +163,7 @@ func (m *Message) Change(name string, index int, value string) bool {
 			m.Fields = append(m.Fields[:i], m.Fields[i+1:]...)
 			return true
 		}
-		nf, ok := NewField(f.Name, value)
+		nf, ok := newField(f.Name, value, lead)
 		if ok {
 			m.Fields[i] = nf
 		}
@@ -157,7 +172,7 @@ func (m *Message) Change(name string, index int, value string) bool {
 	if value == "" {
 		return true
 	}
-	nf, ok := NewField(name, value)
+	nf, ok := newField(name, value, lead)
 	if ok {
 		m.Add(nf)
 	}
