@@ -96,6 +96,9 @@ func (s *session) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 	case rInject:
 		return s.injectDone(out)
 	case rTransmissions, rMessages:
+		if s.tx.job != nil { // a large transmission built off the worker
+			return s.txBuilt(out, s.tx.job)
+		}
 		return s.transmitDone(out)
 	case rTemplates, rTemplate:
 		return s.tplDone(out, r)

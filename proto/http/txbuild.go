@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"sluice/proto/http/tmpl"
 )
@@ -45,10 +44,10 @@ func renderErr(part string, err error) *apiErr {
 		desc: "Error while rendering part " + part + ": " + err.Error(), part: part}
 }
 
-// buildTx writes one recipient's message. sender is its envelope sender.
-func (s *session) buildTx(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAddr,
+// message writes one recipient's message. sender is its envelope sender.
+func (b *txBuild) message(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAddr,
 	sender string, d *tmpl.Data) ([]byte, *apiErr) {
-	sc := &s.tx.scratch
+	sc := &b.scratch
 	if p.rfc822 != nil {
 		v, err := renderPart(p.rfc822, d, tmpl.Text, &sc.a)
 		if err != nil {
@@ -60,13 +59,12 @@ func (s *session) buildTx(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAd
 	if e != nil {
 		return dst, e
 	}
-	now := s.h.Now()
-	s.seq++
-	id := strconv.FormatInt(now.UnixNano(), 36) + "." + strconv.FormatUint(s.c.ID, 36) +
-		"." + strconv.FormatUint(s.seq, 36)
+	b.seq++
+	id := strconv.FormatInt(b.now.UnixNano(), 36) + "." + strconv.FormatUint(b.conn, 36) +
+		"." + strconv.FormatUint(b.seq, 36)
 	dst = header(dst, "Return-Path", "<"+sender+">")
-	dst = header(dst, "Date", now.Format(time.RFC1123Z))
-	dst = header(dst, "Message-ID", "<"+id+"@"+s.f.o.Hostname+">")
+	dst = header(dst, "Date", b.date)
+	dst = header(dst, "Message-ID", "<"+id+"@"+b.host+">")
 	dst = header(dst, "From", from)
 	if a.headerTo != "" {
 		dst = header(dst, "To", mime.BEncoding.Encode("utf-8", a.headerTo))
@@ -101,7 +99,7 @@ func (s *session) buildTx(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAd
 		dst = append(dst, p.msys...)
 	}
 	dst = header(dst, "MIME-Version", "1.0")
-	return s.txBody(dst, p, d, id)
+	return b.body(dst, p, d, id)
 }
 
 // fromAddr renders content.from for d: the From: header value and the
@@ -154,42 +152,42 @@ func (p *txPlan) fromAddr(d *tmpl.Data, sc *txScratch) (hdr, addr string, e *api
 // multipart/related when there are inline images, inside multipart/mixed
 // when there are attachments. Boundaries start with "=_", which neither
 // quoted-printable nor base64 can produce.
-func (s *session) txBody(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
+func (b *txBuild) body(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
 	if len(p.attach) > 0 {
-		b := "=_m_" + id
-		dst = multipartHead(dst, "mixed", b)
-		dst = append(dst, "--"+b+"\r\n"...)
+		bd := "=_m_" + id
+		dst = multipartHead(dst, "mixed", bd)
+		dst = append(dst, "--"+bd+"\r\n"...)
 		var e *apiErr
-		if dst, e = s.txRelated(dst, p, d, id); e != nil {
+		if dst, e = b.related(dst, p, d, id); e != nil {
 			return dst, e
 		}
-		dst = filesParts(dst, p.attach, b)
-		return append(dst, "--"+b+"--\r\n"...), nil
+		dst = filesParts(dst, p.attach, bd)
+		return append(dst, "--"+bd+"--\r\n"...), nil
 	}
-	return s.txRelated(dst, p, d, id)
+	return b.related(dst, p, d, id)
 }
 
-func (s *session) txRelated(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
+func (b *txBuild) related(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
 	if len(p.inline) == 0 {
-		return s.txAlternative(dst, p, d, id)
+		return b.alternative(dst, p, d, id)
 	}
-	b := "=_r_" + id
-	dst = multipartHead(dst, "related", b)
-	dst = append(dst, "--"+b+"\r\n"...)
-	dst, e := s.txAlternative(dst, p, d, id)
+	bd := "=_r_" + id
+	dst = multipartHead(dst, "related", bd)
+	dst = append(dst, "--"+bd+"\r\n"...)
+	dst, e := b.alternative(dst, p, d, id)
 	if e != nil {
 		return dst, e
 	}
-	dst = filesParts(dst, p.inline, b)
-	return append(dst, "--"+b+"--\r\n"...), nil
+	dst = filesParts(dst, p.inline, bd)
+	return append(dst, "--"+bd+"--\r\n"...), nil
 }
 
 // altTypes are the body parts' types, in the order of txPlan.static.
 var altTypes = [3]string{"text/plain", "text/x-amp-html", "text/html"}
 
-// txAlternative renders the body parts, in the order mail clients prefer
+// alternative renders the body parts, in the order mail clients prefer
 // the last of: text/plain, text/x-amp-html, text/html.
-func (s *session) txAlternative(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
+func (b *txBuild) alternative(dst []byte, p *txPlan, d *tmpl.Data, id string) ([]byte, *apiErr) {
 	type bp struct {
 		t     *tmpl.Template
 		mode  tmpl.Mode
@@ -204,17 +202,17 @@ func (s *session) txAlternative(dst []byte, p *txPlan, d *tmpl.Data, id string) 
 			n++
 		}
 	}
-	b := "=_a_" + id
+	bd := "=_a_" + id
 	if n > 1 {
-		dst = multipartHead(dst, "alternative", b)
+		dst = multipartHead(dst, "alternative", bd)
 	}
-	sc := &s.tx.scratch
+	sc := &b.scratch
 	for i, x := range parts {
 		if x.t == nil {
 			continue
 		}
 		if n > 1 {
-			dst = append(dst, "--"+b+"\r\n"...)
+			dst = append(dst, "--"+bd+"\r\n"...)
 		}
 		if p.static[i] != nil {
 			dst = append(dst, p.static[i]...)
@@ -227,7 +225,7 @@ func (s *session) txAlternative(dst []byte, p *txPlan, d *tmpl.Data, id string) 
 		dst = part(dst, x.ctype, v)
 	}
 	if n > 1 {
-		dst = append(dst, "--"+b+"--\r\n"...)
+		dst = append(dst, "--"+bd+"--\r\n"...)
 	}
 	return dst, nil
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"sluice/proto"
 	"sluice/proto/http/tmpl"
@@ -10,17 +11,67 @@ import (
 
 // txState is a transmission's per-request state in the session.
 type txState struct {
-	scratch txScratch
+	b       txBuild   // builds on the worker (small transmissions)
+	job     *txBuild  // a large transmission being built off the worker
 	rej     []rcptErr // recipients refused, reported with a 200
-	data    tmpl.Data
-	keyFile string // API_Keys of the connection's policy
-	target  []byte // the request target of a templates request, query included
+	keyFile string    // API_Keys of the connection's policy
+	target  []byte    // the request target of a templates request, query included
 }
 
 // rcptErr is a refused recipient: its index and why.
 type rcptErr struct {
 	i int
 	e *apiErr
+}
+
+// offloadAt is the recipient count above which a transmission is built
+// off the worker (Host.Go): rendering 10,000 recipients takes a few
+// hundred milliseconds, which must not stall the worker's other
+// connections.
+const offloadAt = 100
+
+// txBuild renders and builds a transmission's messages. It holds
+// everything the build needs, so a large one can run on another goroutine
+// while the session is suspended; the session takes the results back on
+// the worker.
+type txBuild struct {
+	p       *txPlan
+	req     *txReq
+	rcpts   []txRcpt
+	scratch txScratch
+	data    tmpl.Data
+	now     time.Time
+	date    string
+	conn    uint64
+	host    string
+	seq     uint64
+	max     int64 // MaxBuilt
+
+	bufs   [][]byte
+	msgs   []proto.Message
+	rej    []rcptErr
+	tooBig bool
+}
+
+// run builds every recipient's message into b.msgs, or stops with tooBig.
+func (b *txBuild) run() {
+	for len(b.bufs) < len(b.rcpts) {
+		b.bufs = append(b.bufs, nil)
+	}
+	budget := b.max
+	for i := range b.rcpts {
+		msg, e := b.one(b.bufs[len(b.msgs)][:0], &b.rcpts[i])
+		if e != nil {
+			b.rej = append(b.rej, rcptErr{i, e})
+			continue
+		}
+		if budget -= int64(len(msg.Data)); budget < 0 {
+			b.tooBig = true
+			return
+		}
+		b.bufs[len(b.msgs)] = msg.Data
+		b.msgs = append(b.msgs, msg)
+	}
 }
 
 // transmit serves POST /api/v1/transmissions: one message per recipient,
@@ -48,22 +99,35 @@ func (s *session) transmit(out []byte) ([]byte, proto.Action) {
 		return s.apiError(out, e)
 	}
 	p.meta = req.CampaignID != "" || len(req.Metadata) > 0
-	s.grow(len(rcpts))
-	budget := s.f.o.MaxBuilt
-	for i := range rcpts {
-		r := &rcpts[i]
-		msg, e := s.txOne(s.bufs[len(s.msgs)][:0], p, &req, r)
-		if e != nil {
-			s.tx.rej = append(s.tx.rej, rcptErr{i, e})
-			continue
-		}
-		if budget -= int64(len(msg.Data)); budget < 0 {
-			return s.apiError(out, &apiErr{status: 413, msg: "transmission too large",
-				desc: "the messages built for this transmission exceed " +
-					strconv.FormatInt(s.f.o.MaxBuilt>>20, 10) + " MiB; send fewer recipients per request"})
-		}
-		s.bufs[len(s.msgs)] = msg.Data
-		s.msgs = append(s.msgs, msg)
+	now := s.h.Now()
+	setup := func(b *txBuild) {
+		b.p, b.req, b.rcpts, b.now, b.conn, b.host, b.seq, b.max =
+			p, &req, rcpts, now, s.c.ID, s.f.o.Hostname, s.seq, s.f.o.MaxBuilt
+		b.date = now.Format(time.RFC1123Z)
+	}
+	if len(rcpts) > offloadAt {
+		job := &txBuild{}
+		setup(job)
+		s.tx.job = job
+		return s.call(out, func() (string, error) { job.run(); return "", nil })
+	}
+	b := &s.tx.b
+	setup(b)
+	b.bufs, b.msgs, b.rej = s.bufs, s.msgs[:0], s.tx.rej[:0]
+	b.run()
+	return s.txBuilt(out, b)
+}
+
+// txBuilt takes a finished build back on the worker and submits it.
+func (s *session) txBuilt(out []byte, b *txBuild) ([]byte, proto.Action) {
+	s.tx.job = nil
+	s.bufs, s.msgs, s.tx.rej, s.seq = b.bufs, b.msgs, b.rej, b.seq
+	b.p, b.req, b.rcpts, b.bufs, b.msgs, b.rej = nil, nil, nil, nil, nil, nil
+	if b.tooBig {
+		s.msgs = s.msgs[:0]
+		return s.apiError(out, &apiErr{status: 413, msg: "transmission too large",
+			desc: "the messages built for this transmission exceed " +
+				strconv.FormatInt(s.f.o.MaxBuilt>>20, 10) + " MiB; send fewer recipients per request"})
 	}
 	if len(s.msgs) == 0 {
 		return s.apiError(out, s.tx.rej[0].e)
@@ -105,8 +169,9 @@ func (s *session) txPrepare(req *txReq) ([]txRcpt, *apiErr) {
 	return rcpts, nil
 }
 
-// txOne builds one recipient's message.
-func (s *session) txOne(dst []byte, p *txPlan, req *txReq, r *txRcpt) (proto.Message, *apiErr) {
+// one builds one recipient's message.
+func (b *txBuild) one(dst []byte, r *txRcpt) (proto.Message, *apiErr) {
+	p, req := b.p, b.req
 	a, err := parseRcptAddr(r.Address)
 	if err != nil {
 		return proto.Message{}, badData("address: " + err.Error())
@@ -128,17 +193,17 @@ func (s *session) txOne(dst []byte, p *txPlan, req *txReq, r *txRcpt) (proto.Mes
 		}
 		sender = rp
 	}
-	d := &s.tx.data
+	d := &b.data
 	*d = tmpl.Data{Email: a.email, Name: a.name, EnvFrom: sender,
 		Layers: [4]map[string]any{r.SubstitutionData, r.Metadata, req.SubstitutionData, req.Metadata}}
 	if sender == "" {
 		var e *apiErr
-		if sender, e = p.envSender(d, &s.tx.scratch); e != nil {
+		if sender, e = p.envSender(d, &b.scratch); e != nil {
 			return proto.Message{}, e
 		}
 		d.EnvFrom = sender
 	}
-	data, e := s.buildTx(dst, p, req, r, a, sender, d)
+	data, e := b.message(dst, p, req, r, a, sender, d)
 	if e != nil {
 		return proto.Message{}, e
 	}
