@@ -72,7 +72,10 @@ func Start(o Options, h Hooks) (*Node, error) {
 	n := &Node{o: o, h: h, prefix: "sluice." + subjectToken(o.Cluster), started: time.Now(),
 		members: newMembers(o.Timeout), remote: newRemoteCounts(o.Node, o.Timeout), kick: make(chan struct{}, 1)}
 	opts := []nats.Option{nats.Name("sluiced " + o.Node), nats.MaxReconnects(-1),
-		nats.ReconnectWait(250 * time.Millisecond)}
+		nats.ReconnectWait(250 * time.Millisecond),
+		// A node may start before its external NATS: keep trying in the
+		// background rather than refuse to start.
+		nats.RetryOnFailedConnect(true)}
 	url := o.External
 	if o.External == "" {
 		if n.srv, err = startServer(o, cr); err != nil {

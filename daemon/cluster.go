@@ -149,7 +149,14 @@ func (d *Daemon) clusterStatus(hb *cluster.Heartbeat) {
 		}
 	}
 	hb.Sessions = int64(d.totals().Active)
-	hb.SpoolBacklog = int64(d.store.Stats().Live)
+	hb.SpoolBacklog = int64(d.store.Backlog().Messages)
+	if disp := d.Handoff(); disp != nil {
+		var ts []string
+		for _, t := range disp.Status().Targets {
+			ts = append(ts, t.Name+":"+t.State)
+		}
+		hb.Handoff = strings.Join(ts, ",")
+	}
 }
 
 // pushFile validates the file at path on its own (includes resolved) and

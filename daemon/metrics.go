@@ -28,6 +28,7 @@ func (d *Daemon) startMetrics(addr string) error {
 	d.reg.MustRegister(filterCollector{&d.flt})
 	d.reg.MustRegister(handoffCollector{d})
 	d.reg.MustRegister(edgeCollector{d})
+	d.reg.MustRegister(clusterCollector{d})
 	if addr == "off" {
 		return nil
 	}

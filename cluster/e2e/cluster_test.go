@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,13 @@ func TestClusterExternalNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ns.Process.Signal(syscall.SIGTERM); ns.Wait() })
+	waitFor(t, 10*time.Second, "nats-server to listen", func() (bool, string) {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil, fmt.Sprint(err)
+	})
 	scenario(t, newCluster(t, fmt.Sprintf("nats://127.0.0.1:%d", port)))
 }
 
@@ -110,6 +118,13 @@ func scenario(t *testing.T, ns []*node) {
 		})
 	}
 	t.Logf("n3 marked gone on both survivors %v after SIGKILL (Cluster_Node_Timeout 3s)", time.Since(killed).Round(100*time.Millisecond))
+	if m := get(ns[0].metrics, "/metrics"); !strings.Contains(m, `sluice_cluster_nodes{state="gone"} 1`) ||
+		!strings.Contains(m, `sluice_cluster_nodes{state="up"} 2`) {
+		t.Fatalf("n1 /metrics does not count n3 gone:\n%s", grepLines(m, "sluice_cluster"))
+	}
+	if js := get(ns[1].http, "/stats/cluster"); !strings.Contains(js, `"node":"n3"`) || !strings.Contains(js, `"state":"gone"`) {
+		t.Fatalf("n2 /stats/cluster: %s", js)
+	}
 
 	// While n3 is down, a push re-enables ECStream; n3 takes it when it
 	// rejoins (late joiner).
@@ -141,6 +156,16 @@ func scenario(t *testing.T, ns []*node) {
 			return strings.Count(out, " ok\n") == 3 && strings.Contains(out, "runs the same shared config"), out
 		})
 	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func lineOf(out, name string) string {

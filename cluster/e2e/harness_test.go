@@ -5,6 +5,8 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +56,7 @@ func bins(t *testing.T) string {
 type node struct {
 	name, dir, conf, sock  string
 	smtp, ecs, route, msgc int
+	http, metrics          int
 	backend                string
 	cmd                    *exec.Cmd
 	log                    *bytes.Buffer
@@ -89,6 +92,7 @@ func newCluster(t *testing.T, external string) []*node {
 	for i := range ns {
 		n := &node{name: fmt.Sprintf("n%d", i+1), dir: filepath.Join(root, fmt.Sprintf("n%d", i+1)),
 			smtp: testport.Free(t), ecs: testport.Free(t), route: testport.Free(t), msgc: testport.Free(t),
+			http: testport.Free(t), metrics: testport.Free(t),
 			backend: []string{"io_uring", "epoll", "io_uring"}[i], log: &bytes.Buffer{}}
 		n.conf = filepath.Join(n.dir, "sluice.conf")
 		n.sock = filepath.Join(n.dir, "control.sock")
@@ -109,6 +113,7 @@ func newCluster(t *testing.T, external string) []*node {
 		}
 		fmt.Fprintf(&b, "ESMTP_Listener {\n  Listen \"127.0.0.1:%d\" { }\n  Peer \"192.0.2.0/24\" { Always_Deny = true }\n}\n", n.smtp)
 		fmt.Fprintf(&b, "ECStream_Listener { Listen \"127.0.0.1:%d\" { } }\n", n.ecs)
+		fmt.Fprintf(&b, "HTTP_Listener { Listen \"127.0.0.1:%d\" { } }\n", n.http)
 		fmt.Fprintf(&b, "Control_Listener { Listen %q { } }\n", n.sock)
 		fmt.Fprintf(&b, "include \"shared.conf\"\n")
 		if err := os.WriteFile(n.conf, []byte(b.String()), 0o644); err != nil {
@@ -124,7 +129,7 @@ func newCluster(t *testing.T, external string) []*node {
 func (n *node) start(t *testing.T) {
 	t.Helper()
 	n.cmd = exec.Command(filepath.Join(bins(t), "sluiced"), "-config", n.conf, "-event-loop", n.backend,
-		"-workers", "1", "-metrics", "off", "-log-level", "warn")
+		"-workers", "1", "-metrics", fmt.Sprintf("127.0.0.1:%d", n.metrics), "-log-level", "warn")
 	n.cmd.Stderr = lockedWriter{&n.logMu, n.log}
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -154,6 +159,17 @@ func (n *node) kill(t *testing.T) {
 	t.Helper()
 	n.cmd.Process.Signal(syscall.SIGKILL)
 	n.cmd.Wait()
+}
+
+// get fetches a URL path from the node's HTTP_Listener or metrics port.
+func get(port int, path string) string {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // ctl runs sluicectl against the node's console.
