@@ -11,9 +11,10 @@
 // multishot accept, multishot recv over a per-worker provided-buffer ring)
 // or an epoll set (edge-triggered, one epoll_ctl per connection). "auto"
 // takes io_uring when ring.Probe shows every feature needed and logs why
-// not otherwise. Both back ends present the same completion interface
-// (backend.go), so connection logic, protocols, timers and caps are one
-// code path. Engine sockets are raw fds: none is ever registered with Go's
+// not otherwise. Both back ends present the same operations (backend) and
+// report through the same completion interface (completions, backend.go),
+// never holding the worker itself, so connection logic, protocols, timers
+// and caps are one code path. Engine sockets are raw fds: none is ever registered with Go's
 // netpoller.
 //
 // # Sockets and Apply
@@ -31,7 +32,11 @@
 //
 // # Connections
 //
-// Input is fed to the session straight from the kernel's buffer (the ring's
+// Each connection is in one phase (connPhase: open, closing, TLS wait,
+// detaching, TLS, torn); only an open connection is fed. Its session is
+// driven by a proto.Driver (the package's one socket-free driver, also used
+// by the TLS goroutine and by proto/prototest) with the conn as its
+// proto.Runner. Input is fed to the session straight from the kernel's buffer (the ring's
 // provided buffer or the worker's one read buffer); only an unconsumed tail
 // is copied into the connection, and that copy is dropped when consumed, so
 // an idle connection holds no input memory. Output is one buffer per
@@ -98,8 +103,9 @@
 // EPOLL_CTL_DEL; io_uring: the recv is cancelled and the hand-over waits for
 // its last completion). On a UseSSL Listen this happens at accept. The fd
 // then moves to a goroutine: crypto/tls over net.FileConn (the only place an
-// engine connection meets Go's netpoller), driving the same Session with
-// Feed/Resume and blocking writes. Submit is posted to the worker's inbox, so
+// engine connection meets Go's netpoller), driving the same Session through
+// the same proto.Driver (the goroutine is its runner from then on) with
+// blocking writes. Submit is posted to the worker's inbox, so
 // TLS messages join the worker's group commit; results come back through a
 // mutex-guarded queue. The worker keeps the slot, caps and counters until the
 // goroutine reports the close; the shutdown deadline closes the net.Conn.
