@@ -103,6 +103,7 @@ func registerGlobals() {
 		opt("Metrics_Listen", KindSockAddr, "127.0.0.1:9025").global().orOff().acts(),
 		opt("Workers", KindInt, "0").global().acts().restart(),
 		opt("Event_Loop_Backend", KindString, "auto").global().enum("auto", "io_uring", "epoll").acts().restart(),
+		opt("TLS_Record_Layer", KindString, "worker").global().enum("worker", "goroutine").acts().restart(),
 		optNoDef("Hostname", KindString).global().acts(),
 		optNoDef("Relay_Domains", KindArray).global().acts(),
 		opt("Log_Format", KindString, "text").global().enum("text", "json").acts().restart(),

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sluice/proto/smtp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -156,7 +157,8 @@ func New(o Options) (*Daemon, error) {
 	backend := firstNonEmpty(o.EventLoop, g.String("event_loop_backend"), "auto")
 	d.eng, err = engine.New(engine.Options{Workers: d.workers(g), Backend: backend,
 		Log: o.Log, Spool: engine.StoreSpool(d.store), Open: d.sock.open, Limiter: d.edge.limits,
-		FdReserve: int(g.Int("fd_reserve")), Screen: d.edge.screen()})
+		FdReserve: int(g.Int("fd_reserve")), Screen: d.edge.screen(),
+		TLSOnGoroutine: strings.EqualFold(g.String("tls_record_layer"), "goroutine")})
 	if err != nil {
 		d.sock.close()
 		d.store.Close()

@@ -38,6 +38,10 @@ type Options struct {
 	// Control listener and HTTP health checks may use (reserve.go); 0 =
 	// automatic (max(32, limit/20)), negative = none.
 	FdReserve int
+	// TLSOnGoroutine keeps every TLS connection on its crypto/tls goroutine
+	// after the handshake (TLS_Record_Layer = goroutine) instead of carrying
+	// TLS 1.3 records on the worker (tlsworker.go).
+	TLSOnGoroutine bool
 }
 
 // PeerTable resolves a peer address to its policy; *acl.Table satisfies it.

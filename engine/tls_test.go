@@ -39,10 +39,12 @@ func clientTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
 // tlsModes are the two ways a TLS connection runs after its handshake:
 // TLS 1.3 records on the worker (tlsworker.go), TLS 1.2 on crypto/tls.
 var tlsModes = []struct {
-	name   string
-	max    uint16
-	worker uint64 // TLSOnWorker after one connection
-}{{"worker-tls13", tls.VersionTLS13, 1}, {"goroutine-tls12", tls.VersionTLS12, 0}}
+	name      string
+	max       uint16
+	goroutine bool   // Options.TLSOnGoroutine (TLS_Record_Layer = goroutine)
+	worker    uint64 // TLSOnWorker after one connection
+}{{"worker-tls13", tls.VersionTLS13, false, 1}, {"goroutine-tls12", tls.VersionTLS12, false, 0},
+	{"goroutine-option-tls13", tls.VersionTLS13, true, 0}}
 
 func tlsOnWorker(e *Engine) (n uint64) {
 	for _, wc := range e.Counters() {
@@ -59,15 +61,16 @@ func tlsOnWorker(e *Engine) (n uint64) {
 func TestStartTLS(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		for _, m := range tlsModes {
-			t.Run(m.name, func(t *testing.T) { testStartTLS(t, backend, m.max, m.worker) })
+			t.Run(m.name, func(t *testing.T) { testStartTLS(t, backend, m.max, m.goroutine, m.worker) })
 		}
 	})
 }
 
-func testStartTLS(t *testing.T, backend string, maxVersion uint16, onWorker uint64) {
+func testStartTLS(t *testing.T, backend string, maxVersion uint16, goroutine bool, onWorker uint64) {
 	{
 		sp := newFakeSpool(t)
 		e := newEngine(t, backend, 2, sp)
+		e.opts.TLSOnGoroutine = goroutine
 		f := &echo.Factory{}
 		s := tcpSpec("echo", "127.0.0.1:0", f)
 		s.TLS = testTLSConfig(t)

@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"net"
-	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -24,17 +23,6 @@ import (
 // Buffers: recState.tail holds at most one partial record (≤ 16 KiB + 261)
 // and recState.sealed the ciphertext not yet sent; both are dropped when
 // empty and large, so an idle TLS connection holds only its keys (~1.5 KiB).
-
-// WorkerTLS turns the worker-side record layer on; tests and the
-// `TLS_Record_Layer = goroutine` escape hatch turn it off.
-var workerTLS atomic.Bool
-
-func init() { workerTLS.Store(true) }
-
-// SetWorkerTLS chooses where TLS 1.3 records are sealed and opened after
-// the handshake: on the worker (true, the default) or on the connection's
-// goroutine with crypto/tls (false).
-func SetWorkerTLS(on bool) { workerTLS.Store(on) }
 
 // recState is a connection's TLS record layer on the worker.
 type recState struct {
@@ -63,7 +51,7 @@ func (r *tlsRun) handBack(rec *tlsrec.Recorder) bool {
 	if r.c.tlsCfg.KeyLogWriter != tlsrec.Log {
 		return false // a configuration that does not log its secrets for us
 	}
-	if !workerTLS.Load() || !tlsrec.Supported(cs.Version, cs.CipherSuite) {
+	if r.c.w.e.opts.TLSOnGoroutine || !tlsrec.Supported(cs.Version, cs.CipherSuite) {
 		forgetSecrets(rec)
 		return false
 	}

@@ -126,11 +126,13 @@ start_server() {
   case "$1" in
     sluice-*)
       local backend=io_uring spool="$WORK/spool-$RANDOM$RANDOM"
-      case "$1" in *epoll*) backend=epoll ;; esac
+      case "$1" in *epoll*) backend=epoll ;; esac   # labels: sluice-uring, sluice-epoll, -shm, -tlsgo
       case "$1" in *-shm) spool="$SHM/spool-$RANDOM$RANDOM" ;; esac
       sed -e "s#@SPOOL@#$spool#; s#@SMTP_PORT@#$PORT#; s#@HTTP_PORT@#$HPORT#; s#@ECS_PORT@#$EPORT#" \
         -e "s#@TLS_CERT@#$WORK/tls.crt#; s#@TLS_KEY@#$WORK/tls.key#" \
         bench/config/sluice.conf.in > "$WORK/$1.conf"
+      # sluice-*-tlsgo: TLS records on crypto/tls's goroutine (the A/B of the worker record layer)
+      case "$1" in *-tlsgo) echo 'TLS_Record_Layer = "goroutine"' >> "$WORK/$1.conf" ;; esac
       GOMAXPROCS=$workers taskset -c "0-$((workers - 1))" "$WORK/sluiced" -config "$WORK/$1.conf" -event-loop "$backend" \
         -workers "$workers" -metrics off -log-level warn 2>>"$WORK/$1.log" &
       SPID=$!
