@@ -38,7 +38,7 @@ Control_Listener { Listen %q { } }
 `, filepath.Join(dir, "spool"), fdReserve, sp, hp, filepath.Join(dir, "ctl.sock"))), 0o644)
 			cmd := exec.Command("sh", "-c", fmt.Sprintf("ulimit -n %d && exec \"$0\" \"$@\"", fdLimit),
 				bin, "-config", conf, "-event-loop", be, "-workers", "2", "-metrics", "off")
-			logs := &strings.Builder{}
+			logs := &syncBuf{} // written by exec's copier while the test reads it
 			cmd.Stderr = logs
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
