@@ -112,7 +112,7 @@ def memory(a):
     during = peak[0]
     for kind, s, f in socks:
         try:
-            s.settimeout(10)
+            s.settimeout(60)
             if kind == "smtp":
                 s.sendall(b"\r\n.\r\nQUIT\r\n")
                 r = f.read().decode(errors="replace")

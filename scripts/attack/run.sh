@@ -52,12 +52,12 @@ A=scripts/attack/attacks.py
 echo "sluiced pid $pid, event loop $LOOP, Idle_Time $IDLE, Max_Inflight_Data 256M, RLIMIT_NOFILE 1024"
 
 printf 'console-disclosure: '
-"$tmp/sluicectl" -s "127.0.0.1:$CTL" -u admin -p attack-pw config reload /etc/shadow 2>&1 | tr '\n' ' '; echo
+"$tmp/sluicectl" -s "127.0.0.1:$CTL" -u admin -p attack-pw config reload /etc/shadow 2>&1 | tr '\n' ' ' || true; echo
 printf 'config-injection (console): '
-"$tmp/sluicectl" -s "127.0.0.1:$CTL" -u admin -p attack-pw config set esmtp_listener static_banner '"evil\r\n250 injected"' 2>&1 | tr '\n' ' '; echo
+"$tmp/sluicectl" -s "127.0.0.1:$CTL" -u admin -p attack-pw config set esmtp_listener static_banner $'evil\r\n250 injected' 2>&1 | tr '\n' ' ' || true; echo
 printf 'config-injection (-check): '
 printf 'Hostname = "a\\r\\nb"\n' > "$tmp/bad.conf"
-"$tmp/sluiced" -check -config "$tmp/bad.conf" 2>&1 | tr '\n' ' '; echo
+"$tmp/sluiced" -check -config "$tmp/bad.conf" 2>&1 | tr '\n' ' ' || true; echo
 "$A" inject-crlf --http "127.0.0.1:$HTTP"
 "$A" bare-lf --smtp "127.0.0.1:$SMTP"
 "$A" rcpt-flood --smtp "127.0.0.1:$SMTP" --rcpts 100000
@@ -67,4 +67,4 @@ printf 'Hostname = "a\\r\\nb"\n' > "$tmp/bad.conf"
   --pid "$pid" --conns "$CONNS" --size "$SIZE"
 "$A" fd-flood --smtp "127.0.0.1:$SMTP" --http "127.0.0.1:$HTTP" --console "$tmp/ctl.sock"
 printf 'daemon still serving: '
-"$tmp/sluicectl" -s "$tmp/ctl.sock" summary 2>&1 | head -2 | tr '\n' ' '; echo
+"$tmp/sluicectl" -s "$tmp/ctl.sock" summary 2>&1 | head -2 | tr '\n' ' ' || true; echo
