@@ -82,9 +82,20 @@ func TestProxyAllListeners(t *testing.T) {
 				r.Body.Close()
 				return r.StatusCode
 			}
-			if code := post("192.0.2.66:1"); code != 403 {
-				t.Fatalf("HTTP denied client: %d", code)
+			// The denied client's 403 is written as soon as the header is
+			// read, before any request: read it on a raw connection (an HTTP
+			// client may see it as an unsolicited response and fail).
+			ctx0, cancel0 := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel0()
+			dc, err := viaProxy("192.0.2.66:1")(ctx0, "tcp", addr(hp))
+			if err != nil {
+				t.Fatal(err)
 			}
+			dc.SetDeadline(time.Now().Add(5 * time.Second))
+			if l := readLine(t, dc); l != "HTTP/1.1 403 Forbidden\r\n" {
+				t.Fatalf("HTTP denied client: %q", l)
+			}
+			dc.Close()
 			if code := post("192.0.2.8:1"); code != 200 {
 				t.Fatalf("HTTP other client: %d", code)
 			}
