@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -93,24 +92,11 @@ func FromConfig(c *config.Config, spoolDir string) (Options, error) {
 		}
 		for _, l := range L.Listens {
 			if l.Enabled {
-				o.RouteAddr = hostPort(l.Addr)
+				o.RouteAddr = l.Socket.Address // wildcards as 0.0.0.0 or [::]
 			}
 		}
 	}
 	return o, nil
-}
-
-// hostPort is the TCP address NATS binds for a Listen: the wildcards
-// become 0.0.0.0 or [::].
-func hostPort(a config.Addr) string {
-	ip := a.IP
-	if !ip.IsValid() {
-		ip = netip.IPv4Unspecified()
-		if a.V6Only {
-			ip = netip.IPv6Unspecified()
-		}
-	}
-	return netip.AddrPortFrom(ip, a.Port).String()
 }
 
 func splitHostPort(s string) (string, int, error) {
