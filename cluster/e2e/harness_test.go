@@ -84,7 +84,7 @@ ESMTP_Listener {
 
 // newCluster writes three node configs. external is a Msgc_Server URL, ""
 // for embedded NATS servers routed to each other.
-func newCluster(t *testing.T, external string) []*node {
+func newCluster(t *testing.T, external string, extra ...func(*node) string) []*node {
 	t.Helper()
 	root := t.TempDir()
 	ns := make([]*node, 3)
@@ -116,6 +116,9 @@ func newCluster(t *testing.T, external string) []*node {
 		fmt.Fprintf(&b, "HTTP_Listener { Listen \"127.0.0.1:%d\" { } }\n", n.http)
 		fmt.Fprintf(&b, "Control_Listener { Listen %q { } }\n", n.sock)
 		fmt.Fprintf(&b, "include \"shared.conf\"\n")
+		for _, f := range extra {
+			b.WriteString(f(n))
+		}
 		if err := os.WriteFile(n.conf, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
