@@ -2,9 +2,16 @@ package main
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -23,7 +30,8 @@ import (
 // TestCrashLosesNothingAcknowledged runs sluiced as a child under SMTP load,
 // SIGKILLs it at a random moment, restarts it on the same spool, and checks
 // that every message that got a 250 is present and byte-identical, and that
-// no record is duplicated or partial. 30 rounds, alternating back ends.
+// no record is duplicated or partial. 30 rounds, alternating back ends; half
+// the sessions run over STARTTLS (TLS 1.3 on the worker's record layer).
 func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test builds and kills a daemon 30 times; skipped in -short")
@@ -34,6 +42,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	spoolDir := filepath.Join(dir, "spool")
+	cert, key := crashCert(t, dir)
 	sent := map[string]string{}  // body -> "" (every body ever sent, acked or not)
 	acked := map[string]string{} // id -> body
 	rounds := 30
@@ -43,8 +52,13 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		conf := filepath.Join(dir, "crash.conf")
 		os.WriteFile(conf, []byte(fmt.Sprintf(`Spoolbase = %q
 Relay_Domains = ( "example.com" )
-ESMTP_Listener { Listen "127.0.0.1:%d" { } }
-`, spoolDir, port)), 0o644)
+ESMTP_Listener {
+  SMTP_Extensions = ( "STARTTLS" )
+  TLS_Certificate = %q
+  TLS_Key = %q
+  Listen "127.0.0.1:%d" { }
+}
+`, spoolDir, cert, key, port)), 0o644)
 		cmd := exec.Command(bin, "-config", conf, "-event-loop", be, "-workers", "2", "-metrics", "off")
 		cmd.Stderr = io.Discard
 		if err := cmd.Start(); err != nil {
@@ -58,7 +72,7 @@ ESMTP_Listener { Listen "127.0.0.1:%d" { } }
 			wg.Add(1)
 			go func(s int) {
 				defer wg.Done()
-				load(port, fmt.Sprintf("r%d-s%d", r, s), stop, &mu, sent, acked)
+				load(port, fmt.Sprintf("r%d-s%d", r, s), s%2 == 1, stop, &mu, sent, acked)
 			}(s)
 		}
 		time.Sleep(time.Duration(50+rand.IntN(350)) * time.Millisecond)
@@ -68,17 +82,29 @@ ESMTP_Listener { Listen "127.0.0.1:%d" { } }
 		wg.Wait()
 		verifySpool(t, spoolDir, sent, acked, r)
 	}
-	t.Logf("%d kills, %d messages acknowledged, %d sent: none lost, none duplicated or partial",
-		rounds, len(acked), len(sent))
+	overTLS := 0
+	for _, body := range acked {
+		var r, s int
+		if n, _ := fmt.Sscanf(body, "Subject: r%d-s%d", &r, &s); n == 2 && s%2 == 1 {
+			overTLS++
+		}
+	}
+	if overTLS == 0 {
+		t.Fatal("no message was acknowledged over STARTTLS: the TLS half of the test did not run")
+	}
+	t.Logf("%d kills, %d messages acknowledged (%d over STARTTLS), %d sent: none lost, none duplicated or partial",
+		rounds, len(acked), overTLS, len(sent))
 }
 
-// load sends messages on one session until the connection dies or stop.
-func load(port int, tag string, stop chan struct{}, mu *sync.Mutex, sent, acked map[string]string) {
+// load sends messages on one session until the connection dies or stop;
+// with starttls the session upgrades first.
+func load(port int, tag string, starttls bool, stop chan struct{}, mu *sync.Mutex, sent, acked map[string]string) {
+	var c net.Conn
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		return
 	}
-	defer c.Close()
+	defer func() { c.Close() }()
 	r := bufio.NewReader(c)
 	read := func() string {
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -99,6 +125,21 @@ func load(port int, tag string, stop chan struct{}, mu *sync.Mutex, sent, acked 
 	}
 	fmt.Fprintf(c, "EHLO crash.test\r\n")
 	read()
+	if starttls {
+		fmt.Fprintf(c, "STARTTLS\r\n")
+		if !strings.HasPrefix(read(), "220") {
+			return
+		}
+		tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true})
+		tc.SetDeadline(time.Now().Add(5 * time.Second))
+		if tc.Handshake() != nil {
+			return
+		}
+		tc.SetDeadline(time.Time{})
+		c, r = tc, bufio.NewReader(tc)
+		fmt.Fprintf(c, "EHLO crash.test\r\n")
+		read()
+	}
 	for i := 0; ; i++ {
 		select {
 		case <-stop:
@@ -163,6 +204,25 @@ func verifySpool(t *testing.T, dir string, sent, acked map[string]string, round 
 }
 
 func freePort(t *testing.T) int { return testport.Free(t) }
+
+// crashCert writes a throwaway ECDSA certificate and key into dir.
+func crashCert(t *testing.T, dir string) (string, string) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(crand.Reader, tpl, tpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, _ := x509.MarshalECPrivateKey(k)
+	cp, kp := filepath.Join(dir, "crash.crt"), filepath.Join(dir, "crash.key")
+	os.WriteFile(cp, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(kp, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}), 0o600)
+	return cp, kp
+}
 
 func waitPort(t *testing.T, port int) {
 	for i := 0; i < 100; i++ {
