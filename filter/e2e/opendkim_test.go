@@ -59,6 +59,19 @@ func TestOpenDKIM(t *testing.T) {
 			if ok, out := verify(strings.Replace(m, "Hello Bob", "Hello Eve", 1)); ok {
 				t.Fatalf("altered message verifies: %s", out)
 			}
+
+			// The same through swaks, a client that is not Go's.
+			swaks := extbin.Need(t, "swaks", "swaks")
+			sw, err := exec.Command(swaks, "--server", sl, "--from", "carol@local.test", "--to", "bob@example.com",
+				"--helo", "swaks.local.test", "--header", "Subject: via swaks "+backend, "--body", "Signed by OpenDKIM",
+				"--timeout", "30").CombinedOutput()
+			if err != nil || !strings.Contains(string(sw), "<-  250 2.0.0 OK ") {
+				t.Fatalf("swaks: %v\n%s", err, sw)
+			}
+			waitSpooled(t, sp, 2)
+			if ok, out := verify(lastMessage(sp)); !ok || !strings.Contains(lastMessage(sp), "Subject: via swaks") {
+				t.Fatalf("swaks message does not verify: %s\n%s", out, lastMessage(sp))
+			}
 		})
 	}
 	dk.kill() // opendkim dies mid-run
