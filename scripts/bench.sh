@@ -261,6 +261,14 @@ if [ "$IDLE" -gt 0 ]; then
     sbench idle-100k "$s" 1 "$RAW" idle-hold -addr "127.0.0.1:$PORT" -conns "$IDLE" \
       -per-source 20000 -source 127.0.1.1 -settle 2s -duration 1s -timeout 30s
     stop_server
+    if [ "$TLS" = 1 ]; then
+      # Idle after STARTTLS: a full handshake each, so fewer connections.
+      echo "bench: idle-hold $((IDLE < 5000 ? IDLE : 5000)) STARTTLS connections on $s"
+      start_server "$s"
+      sbench idle-tls "$s" 1 "$RAW" idle-hold -starttls full -addr "127.0.0.1:$PORT" -conns $((IDLE < 5000 ? IDLE : 5000)) \
+        -per-source 20000 -source 127.0.2.1 -settle 2s -duration 1s -timeout 60s
+      stop_server
+    fi
   done
 fi
 
@@ -284,6 +292,7 @@ json.dump({
     "smtp-tls-kept-open-1k": "STARTTLS, kept-open, 1 KiB, $CONC sessions ($CERT certificate; sluice-bench smtp-keepalive -starttls full)",
     "smtp-tls-session-1k": "STARTTLS, one new session and full handshake per message ($CERT; sluice-bench smtp-session -starttls full)",
     "smtp-tls-session-resume-1k": "STARTTLS, one new session per message, resumed with session tickets ($CERT; -starttls resume)",
+    "idle-tls": "Idle connections after STARTTLS (sluice-bench idle-hold -starttls full, at most 5,000)",
     "scale-kept-open-1k": "Scaling: sluice io_uring, kept-open 1 KiB, k workers on k cores, 20×k sessions; see the scaling table below"
   },
   "notes": [

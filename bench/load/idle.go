@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"time"
 
@@ -54,17 +55,30 @@ func runIdle(ctx context.Context, c *Config, progress io.Writer) (*Result, error
 			unix.Close(fd)
 		}
 	}()
+	var tlsConns []net.Conn // -starttls: the sessions, upgraded and idle
+	defer func() {
+		for _, nc := range tlsConns {
+			nc.Close()
+		}
+	}()
 	var h hist.Hist
 	start := time.Now()
-	for len(fds) < c.Conns && ctx.Err() == nil {
-		k := min(idleBatch, c.Conns-len(fds))
-		opened, err := openBatch(c, dst, src, len(fds), k, &h)
+	for len(fds)+len(tlsConns) < c.Conns && ctx.Err() == nil {
+		held := len(fds) + len(tlsConns)
+		k := min(idleBatch, c.Conns-held)
+		opened, err := openBatch(c, dst, src, held, k, &h)
+		if err == nil && c.StartTLS != TLSOff {
+			var up []net.Conn
+			up, err = upgradeIdle(c, opened) // takes the fds over
+			tlsConns, opened = append(tlsConns, up...), nil
+		}
 		fds = append(fds, opened...)
 		if err != nil {
-			return nil, fmt.Errorf("load: idle-hold after %d connections: %w", len(fds), err)
+			return nil, fmt.Errorf("load: idle-hold after %d connections: %w", len(fds)+len(tlsConns), err)
 		}
 		if c.Progress && progress != nil {
-			fmt.Fprintf(progress, "\r%s idle-hold %d/%d", Bar(float64(len(fds))/float64(c.Conns), 30), len(fds), c.Conns)
+			n := len(fds) + len(tlsConns)
+			fmt.Fprintf(progress, "\r%s idle-hold %d/%d", Bar(float64(n)/float64(c.Conns), 30), n, c.Conns)
 		}
 	}
 	connectTime := time.Since(start)
@@ -72,8 +86,9 @@ func runIdle(ctx context.Context, c *Config, progress io.Writer) (*Result, error
 		fmt.Fprintln(progress)
 	}
 	sleepUntil(ctx, time.Now().Add(c.Settle))
-	res.Ops, res.Seconds = int64(len(fds)), connectTime.Seconds()
-	res.OpsPerSec = float64(len(fds)) / connectTime.Seconds()
+	held := len(fds) + len(tlsConns)
+	res.Ops, res.Seconds = int64(held), connectTime.Seconds()
+	res.OpsPerSec = float64(held) / connectTime.Seconds()
 	res.Latency = h.Summarize()
 	if c.ServerPID != 0 {
 		rss1, err := procfs.ReadRSS(c.ServerPID)
@@ -83,9 +98,9 @@ func runIdle(ctx context.Context, c *Config, progress io.Writer) (*Result, error
 		cpu1, _ := procfs.ReadCPU(c.ServerPID)
 		d := cpu1.Sub(cpu0)
 		res.Server = &Server{PID: c.ServerPID, RSSBefore: rss0, RSSAfter: rss1,
-			RSSPerConn: (float64(rss1) - float64(rss0)) / float64(len(fds)),
+			RSSPerConn: (float64(rss1) - float64(rss0)) / float64(held),
 			CPUSeconds: d.Total().Seconds(), UserSeconds: d.User.Seconds(), SysSeconds: d.System.Seconds(),
-			CPUUsPerConn: float64(d.Total().Microseconds()) / float64(len(fds)),
+			CPUUsPerConn: float64(d.Total().Microseconds()) / float64(held),
 			PerfNote:     "idle-hold: no perf"}
 		res.Server.CPUUsPerOp = res.Server.CPUUsPerConn
 	}

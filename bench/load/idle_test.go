@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
 	"net/netip"
 	"os"
 	"testing"
@@ -47,5 +48,21 @@ func TestIdleHoldArguments(t *testing.T) {
 		if _, err := Run(context.Background(), c, nil); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
+	}
+}
+
+// With -starttls every held connection has upgraded before it goes idle.
+func TestIdleHoldStartTLS(t *testing.T) {
+	s := startFakeSMTP(t)
+	s.tlsConf = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	c := testConfig(IdleHold, s.addr())
+	c.Conns, c.PerSource, c.SourceNet, c.Settle, c.ServerPID = 60, 100, "127.0.3.1", 0, os.Getpid()
+	c.StartTLS = TLSFull
+	res, err := Run(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ops != 60 || s.tlsUp.Load() != 60 {
+		t.Fatalf("held %d, %d upgraded", res.Ops, s.tlsUp.Load())
 	}
 }

@@ -2,9 +2,13 @@ package load
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/tls"
 	"fmt"
+	"net"
+	"os"
 	"sync"
+	"time"
 )
 
 // StartTLS modes of the SMTP generators (-starttls).
@@ -48,4 +52,36 @@ func (s *smtpConn) startTLS(c *Config) error {
 	s.conn, s.r = tc, bufio.NewReaderSize(tc, 4096)
 	s.resumed = tc.ConnectionState().DidResume
 	return s.command("EHLO sluice-bench.example.org\r\n", '2')
+}
+
+// upgradeIdle turns idle-hold's raw sockets, which have read their
+// banners, into STARTTLS sessions that then stay idle. It takes the fds
+// over: each is wrapped (and closed) whatever happens.
+func upgradeIdle(c *Config, fds []int) ([]net.Conn, error) {
+	out := make([]net.Conn, 0, len(fds))
+	var first error
+	for _, fd := range fds {
+		f := os.NewFile(uintptr(fd), "")
+		nc, err := net.FileConn(f)
+		f.Close()
+		if err != nil {
+			first = cmp.Or(first, err)
+			continue
+		}
+		s := &smtpConn{conn: nc, r: bufio.NewReaderSize(nc, 512), timeout: c.Timeout}
+		s.deadline()
+		if err := s.command("EHLO sluice-bench.example.org\r\n", '2'); err != nil {
+			nc.Close()
+			first = cmp.Or(first, err)
+			continue
+		}
+		if err := s.startTLS(c); err != nil {
+			s.conn.Close()
+			first = cmp.Or(first, err)
+			continue
+		}
+		s.conn.SetDeadline(time.Time{})
+		out = append(out, s.conn)
+	}
+	return out, first
 }

@@ -20,12 +20,13 @@ const (
 	CasePlainKeptOpen = "smtp-plain-kept-open-1k"
 	CaseTLSKeptOpen   = "smtp-tls-kept-open-1k"
 	CaseTLSSession    = "smtp-tls-session-1k"
+	CaseIdleTLS       = "idle-tls"
 )
 
 // CaseOrder lists scripts/bench.sh's cases in the order tables show them.
 var CaseOrder = []string{CaseKeptOpen, CaseSession, "smtp-pipelined-1k", "connrate",
 	"http-keepalive-1k", "http-close-1k", "ecstream-1k", CasePlainKeptOpen, CaseTLSKeptOpen, CaseTLSSession,
-	"smtp-tls-session-resume-1k", CaseIdle}
+	"smtp-tls-session-resume-1k", CaseIdle, CaseIdleTLS}
 
 // Target is one line of the target table, evaluated.
 type Target struct {
@@ -67,6 +68,7 @@ func Targets(cases []Case, results []*load.Result, ref string) []Target {
 		{Name: "protocol path (tmpfs spool), new session: server CPU/session vs " + ref, Value: ratio(CaseSession, ShmLabel), Limit: 0.67, Unit: "×"},
 		{Name: "STARTTLS kept-open: sluice CPU/message vs its own plaintext (same client)", Value: CrossRatio(results, Candidate, CaseTLSKeptOpen, CasePlainKeptOpen), Limit: 1.3, Unit: "×"},
 		{Name: "STARTTLS, full handshake per session: sluice CPU/session vs postfix-hold", Value: PairRatio(results, CaseTLSSession, Candidate, "postfix-hold"), Limit: 0.33, Unit: "×"},
+		{Name: "idle STARTTLS connection: server RSS beyond an idle plaintext one", Value: idleTLSExtra(cases), Limit: 4096, Unit: "B"},
 		{Name: fmt.Sprintf("idle connections (target at 100,000; %d held): server RSS per connection", held), Value: idle.RSSPerConn, Limit: 2560, Unit: "B"},
 		{Name: "epoll back end CPU/message vs io_uring (kept-open)", Value: PairRatio(results, CaseKeptOpen, EpollLabel, Candidate), Limit: 1.25, Unit: "×"},
 	}
@@ -86,6 +88,18 @@ func Targets(cases []Case, results []*load.Result, ref string) []Target {
 // PairRatio is the per-round ratio of a's server CPU/op to b's in one case.
 func PairRatio(results []*load.Result, name, a, b string) Stat {
 	return PairRatioBy(results, name, a, b, cpuPerOp)
+}
+
+// idleTLSExtra is the candidate's RSS per idle TLS connection less its RSS
+// per idle plaintext connection.
+func idleTLSExtra(cases []Case) Stat {
+	t, _ := Find(cases, CaseIdleTLS, Candidate)
+	p, _ := Find(cases, CaseIdle, Candidate)
+	if t.RSSPerConn.N == 0 || p.RSSPerConn.N == 0 {
+		return Stat{}
+	}
+	d := t.RSSPerConn.Median - p.RSSPerConn.Median
+	return Stat{Median: d, Min: d, Max: d, N: 1}
 }
 
 // CrossRatio is the per-round ratio of one server's CPU/op in case a to
