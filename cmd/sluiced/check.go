@@ -32,15 +32,16 @@ func checkConfig(path string, dump, strict bool, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	if strict && len(c.Warnings) > 0 {
-		for _, w := range c.Warnings {
+	warnings := append(append([]string(nil), c.Warnings...), daemon.CheckDirs(c)...)
+	if strict && len(warnings) > 0 {
+		for _, w := range warnings {
 			fmt.Fprintln(stderr, "error:", w)
 		}
-		fmt.Fprintf(stderr, "sluiced: -strict: %d warnings are errors\n", len(c.Warnings))
+		fmt.Fprintf(stderr, "sluiced: -strict: %d warnings are errors\n", len(warnings))
 		return 1
 	}
 	fmt.Fprintln(stdout, "configuration valid")
-	for _, w := range c.Warnings {
+	for _, w := range warnings {
 		fmt.Fprintln(stdout, "warning:", w)
 	}
 	return 0

@@ -132,3 +132,25 @@ func writeCert(t *testing.T, dir, name string) (string, string) {
 	os.WriteFile(kp, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}), 0o600)
 	return cp, kp
 }
+
+// TestCheckDirectories: -check warns about a Unix Listen or a Pidfile
+// whose directory does not exist (start-up would fail on it), and -strict
+// refuses it.
+func TestCheckDirectories(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "d.conf")
+	os.WriteFile(p, []byte("Pidfile = \""+dir+"/nope/sluiced.pid\"\nControl_Listener { Listen \""+dir+"/run/ctl.sock\" { } }\nHandoff { Target \"smtp://127.0.0.1:2526\" { } }\n"), 0o644)
+	code, out, errs := runCheck(t, "-check", "-config", p)
+	if code != 0 || !strings.Contains(out, "warning: Control_Listener Listen "+dir+"/run/ctl.sock: the directory "+dir+"/run does not exist here") ||
+		!strings.Contains(out, "warning: Pidfile "+dir+"/nope/sluiced.pid: the directory") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, _ := runCheck(t, "-check", "-strict", "-config", p); code != 1 {
+		t.Fatalf("-strict with missing directories: exit %d", code)
+	}
+	os.Mkdir(filepath.Join(dir, "run"), 0o755)
+	os.Mkdir(filepath.Join(dir, "nope"), 0o755)
+	if code, out, errs := runCheck(t, "-check", "-strict", "-config", p); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+}
