@@ -17,7 +17,7 @@ type Options struct {
 	// Default is the decision applied when the service fails (the parsed
 	// Policy_Default_Action). Zero value: Dunno, i.e. fail open.
 	Default Decision
-	// MaxIdle is how many idle connections are kept. Default 8.
+	// MaxIdle is how many idle connections are kept. Default 32.
 	MaxIdle int
 	// IdleTime closes a pooled connection unused for this long (Postfix
 	// smtpd_policy_service_max_idle). Default 300s.
@@ -66,7 +66,7 @@ func New(o Options) (*Client, error) {
 		o.Timeout = 10 * time.Second
 	}
 	if o.MaxIdle <= 0 {
-		o.MaxIdle = 8
+		o.MaxIdle = 32
 	}
 	if o.IdleTime <= 0 {
 		o.IdleTime = 300 * time.Second
