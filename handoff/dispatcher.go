@@ -68,6 +68,8 @@ type Dispatcher struct {
 	loopDone      chan struct{}
 	ackDone       chan struct{}
 	stopOnce      sync.Once
+	closeOnce     sync.Once
+	closeErr      error
 	stop          chan struct{}
 
 	cmu      sync.Mutex
@@ -137,6 +139,11 @@ func Start(o Options) (*Dispatcher, error) {
 // up to DrainTime (or until ctx ends) to finish, the rest stays in the
 // spool for the next start.
 func (d *Dispatcher) Close(ctx context.Context) error {
+	d.closeOnce.Do(func() { d.closeErr = d.close(ctx) })
+	return d.closeErr
+}
+
+func (d *Dispatcher) close(ctx context.Context) error {
 	dt := time.Duration(1)
 	d.call(func() { dt = d.o.DrainTime })
 	d.stopOnce.Do(func() { close(d.stop) })

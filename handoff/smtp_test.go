@@ -145,12 +145,15 @@ func TestSMTPTargetToPostfix(t *testing.T) {
 	if dead, _ := spool.ListDead(dir); len(dead) != 1 {
 		t.Fatalf("dead letters %v", dead)
 	}
-	if !strings.Contains(pf.Log(), "TLS connection established from localhost") {
-		t.Error("no STARTTLS session in Postfix's log")
-	}
 	if s := d.Status().Targets[0]; s.Delivered != n+1 || s.Bounced != 1 {
 		t.Errorf("counters %+v", s)
 	}
+	if !strings.Contains(pf.Log(), "TLS connection established from localhost") {
+		t.Error("no STARTTLS session in Postfix's log")
+	}
+	d.Close(context.Background()) // sessions QUIT: Postfix logs their command counts
+	ht.WaitFor(t, "BDAT in Postfix's log (it offers CHUNKING: one write per message)", 10*time.Second,
+		func() bool { return strings.Contains(pf.Log(), " bdat=") })
 }
 
 // Postfix answers 4xx for one recipient for a while (the other is

@@ -148,3 +148,31 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatalf("parsed %+v %+v", m, p)
 	}
 }
+
+// The same LMTP transaction over CHUNKING: one write (MAIL, RCPTs, BDAT
+// LAST and the raw message), whatever the reply split.
+func TestLMTPBDATSplitEveryByte(t *testing.T) {
+	script := "220 lmtp ready\r\n250-lmtp\r\n250-PIPELINING\r\n250 CHUNKING\r\n" +
+		"250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 <c@x> unknown\r\n250 2.1.5 ok\r\n" +
+		"250 2.0.0 <a@x> saved\r\n452 4.2.2 <d@x> over quota\r\n250 2.0.0 reset\r\n"
+	m := &Message{ID: spool.ID{1}, Sender: "s@x", Recipients: []string{"a@x", "c@x", "d@x"},
+		Data: []byte("Subject: x\r\n\r\n.dot\r\nend\r\n")}
+	want := "LHLO t\r\nMAIL FROM:<s@x>\r\nRCPT TO:<a@x>\r\nRCPT TO:<c@x>\r\nRCPT TO:<d@x>\r\nBDAT 25 LAST\r\nSubject: x\r\n\r\n.dot\r\nend\r\nRSET\r\n"
+	for chunk := 1; chunk <= len(script); chunk++ {
+		s := scripted(script, chunk, true)
+		if err := s.hello(); err != nil {
+			t.Fatalf("chunk %d: hello: %v", chunk, err)
+		}
+		st, err := s.send(context.Background(), m)
+		if err != nil {
+			t.Fatalf("chunk %d: %v", chunk, err)
+		}
+		got := fmt.Sprintf("%d %d %s %d %s", st[0].Code, st[1].Code, st[1].Enhanced, st[2].Code, st[2].Enhanced)
+		if got != "250 550 5.1.1 452 4.2.2" {
+			t.Fatalf("chunk %d: statuses %s", chunk, got)
+		}
+		if sent := s.c.(*pipeConn).sent.String(); sent != want {
+			t.Fatalf("chunk %d: wire\n%q\nwant\n%q", chunk, sent, want)
+		}
+	}
+}

@@ -34,6 +34,9 @@ func (s *session) send(ctx context.Context, m *Message) ([]Status, error) {
 	if _, ok := s.ext["SIZE"]; ok {
 		mail += " SIZE=" + itoa(len(m.Data))
 	}
+	if _, chunking := s.ext["CHUNKING"]; chunking && pipelining {
+		return s.sendBDAT(mail, m) // smtpbdat.go
+	}
 	cmds := []string{mail}
 	for _, r := range m.Recipients {
 		cmds = append(cmds, "RCPT TO:<"+r+">")
