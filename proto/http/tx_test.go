@@ -320,3 +320,28 @@ func TestTransmissionReleasesBuffers(t *testing.T) {
 		t.Fatalf("%d message buffers kept", n)
 	}
 }
+
+// TestTransmissionEncodedAddresses: 8-bit display names in Reply-To and
+// header_to are encoded by themselves; the addresses stay readable.
+func TestTransmissionEncodedAddresses(t *testing.T) {
+	body := `{"recipients":[{"address":{"email":"cc@x.org","header_to":"Zoë <to@x.org>, b@x.org"}}],
+	 "content":{"from":"a@x.org","subject":"s","text":"t","reply_to":"Aïda <help@x.org>"}}`
+	code, v, msgs := transmitReq(t, body)
+	if code != 200 {
+		t.Fatalf("%d %v", code, v)
+	}
+	m, _ := bodyText(t, msgs[0].Data)
+	to, err := m.Header.AddressList("To")
+	if err != nil || len(to) != 2 || to[0].Name != "Zoë" || to[0].Address != "to@x.org" || to[1].Address != "b@x.org" {
+		t.Fatalf("To %q: %v %v", m.Header.Get("To"), to, err)
+	}
+	rt, err := m.Header.AddressList("Reply-To")
+	if err != nil || rt[0].Name != "Aïda" || rt[0].Address != "help@x.org" {
+		t.Fatalf("Reply-To %q: %v", m.Header.Get("Reply-To"), err)
+	}
+	for _, c := range msgs[0].Data {
+		if c >= 0x80 {
+			t.Fatalf("8-bit byte in headers:\n%s", msgs[0].Data)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func (b *txBuild) message(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAd
 	dst = header(dst, "Message-ID", "<"+id+"@"+b.host+">")
 	dst = header(dst, "From", from)
 	if a.headerTo != "" {
-		dst = header(dst, "To", mime.BEncoding.Encode("utf-8", a.headerTo))
+		dst = header(dst, "To", encodeAddrs(a.headerTo))
 	} else {
 		dst = append(dst, "To: "...)
 		dst = append(appendAddr(dst, a.name, a.email), "\r\n"...)
@@ -81,7 +81,7 @@ func (b *txBuild) message(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAd
 		if v, e = renderHeader(p.replyTo, d, &sc.a, "Reply-To"); e != nil {
 			return dst, e
 		}
-		dst = header(dst, "Reply-To", mime.BEncoding.Encode("utf-8", v))
+		dst = header(dst, "Reply-To", encodeAddrs(v))
 	}
 	for _, h := range p.headers {
 		if v, e = renderHeader(h.t, d, &sc.a, h.name); e != nil {
@@ -100,6 +100,31 @@ func (b *txBuild) message(dst []byte, p *txPlan, req *txReq, r *txRcpt, a rcptAd
 	}
 	dst = header(dst, "MIME-Version", "1.0")
 	return b.body(dst, p, d, id)
+}
+
+// encodeAddrs makes an address-list header value 7-bit: a display name
+// with 8-bit bytes is RFC 2047 encoded by itself (an address may never sit
+// inside an encoded word); a list that does not parse is encoded whole.
+func encodeAddrs(v string) string {
+	ascii := true
+	for i := 0; i < len(v) && ascii; i++ {
+		ascii = v[i] < 0x80
+	}
+	if ascii {
+		return v
+	}
+	list, err := mail.ParseAddressList(v)
+	if err != nil {
+		return mime.BEncoding.Encode("utf-8", v)
+	}
+	var b []byte
+	for i, a := range list {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendAddr(b, a.Name, a.Address)
+	}
+	return string(b)
 }
 
 // fromAddr renders content.from for d: the From: header value and the
