@@ -1,9 +1,6 @@
 package smtp
 
 import (
-	"bytes"
-	"strconv"
-
 	"sluice/filter/milter"
 	pdel "sluice/filter/policy"
 	"sluice/proto"
@@ -223,92 +220,4 @@ func decisionReply(d pdel.Decision, prefix string) reply {
 		text = "Access denied"
 	}
 	return reply{code: d.Code, enh: enh, text: prefix + text}
-}
-
-// policyAttrs is the request for one lookup, built on the worker.
-func (s *session) policyAttrs(state, rcpt string) []pdel.Attr {
-	name := "SMTP"
-	if s.ehlo {
-		name = "ESMTP"
-	}
-	client := s.c.Remote.Addr().Unmap().String()
-	port := strconv.Itoa(int(s.c.Remote.Port()))
-	if s.c.Unix {
-		client, port = "127.0.0.1", "0"
-	}
-	sm, su := s.fs.saslMethod, s.fs.saslUser
-	if !s.authed { // TLSStarted forgets an AUTH
-		sm, su = "", ""
-	}
-	kv := [...]string{
-		"request", "smtpd_access_policy",
-		"protocol_state", state,
-		"protocol_name", name,
-		"helo_name", string(s.heloName),
-		"queue_id", "",
-		"sender", string(s.tx.arena[:s.tx.ends[0]]),
-		"recipient", rcpt,
-		"recipient_count", strconv.Itoa(s.rcptCount(state)),
-		"client_address", client,
-		"client_port", port,
-		"client_name", "unknown",
-		"reverse_client_name", "unknown",
-		"server_address", s.c.Local.Addr().Unmap().String(),
-		"server_port", strconv.Itoa(int(s.c.Local.Port())),
-		"instance", strconv.FormatUint(s.c.ID, 16) + "." + strconv.FormatUint(s.fs.seq, 16),
-		"sasl_method", sm,
-		"sasl_username", su,
-		"sasl_sender", "",
-		"size", strconv.FormatInt(s.msgSize(state), 10),
-		"ccert_subject", "",
-		"ccert_issuer", "",
-		"ccert_fingerprint", "",
-		"encryption_protocol", s.tlsName(),
-		"encryption_cipher", "",
-		"encryption_keysize", "0",
-		"etrn_domain", "",
-		"stress", "",
-		"mail_version", "sluice",
-	}
-	a := make([]pdel.Attr, 0, len(kv)/2)
-	for i := 0; i < len(kv); i += 2 {
-		a = append(a, pdel.Attr{Name: kv[i], Value: kv[i+1]})
-	}
-	return a
-}
-
-// rcptCount is recipient_count: accepted recipients, 0 before DATA as in
-// Postfix.
-func (s *session) rcptCount(state string) int {
-	if state == "RCPT" {
-		return 0
-	}
-	return s.nrcpt()
-}
-
-// msgSize is the declared SIZE= at RCPT and the real size at the end.
-func (s *session) msgSize(state string) int64 {
-	if state == "RCPT" {
-		return s.ft.size
-	}
-	return s.d.size
-}
-
-func (s *session) tlsName() string {
-	if s.tls {
-		return "TLS"
-	}
-	return ""
-}
-
-// noteSASL keeps the mechanism and user name of a successful AUTH for the
-// policy's sasl_method and sasl_username.
-func (s *session) noteSASL(mech uint8, loginUser, plainResp []byte) {
-	if mech == authPLAIN {
-		_, rest, _ := bytes.Cut(plainResp, []byte{0})
-		user, _, _ := bytes.Cut(rest, []byte{0})
-		s.fs.saslMethod, s.fs.saslUser = "PLAIN", string(user)
-		return
-	}
-	s.fs.saslMethod, s.fs.saslUser = "LOGIN", string(loginUser)
 }
