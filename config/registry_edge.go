@@ -13,6 +13,7 @@ func init() {
 		optNoDef("Inbound_Throttle_Messages", KindThrottle).global().both(lim).acts(),
 		optNoDef("Inbound_Throttle_Connections", KindThrottle).global().both(lim).acts(),
 		opt("Inbound_Concurrent_Connections", KindInt, "0").global().both(lim).acts(),
+		opt("Inbound_Throttle_Tarpit", KindSeconds, "0").global().both(tyESMTP).acts(),
 		// postscreen's tests before the banner, ESMTP only.
 		opt("Pregreet_Delay", KindSeconds, "0").both(tyESMTP).acts(),
 		optNoDef("DNSBL_Zones", KindArray).global().both(tyESMTP).acts(),

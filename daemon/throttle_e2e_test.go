@@ -27,6 +27,7 @@ ESMTP_Listener {
   SMTP_Extensions = ( "ENHANCEDSTATUSCODES" )
   Listen "127.0.0.1:%d" {
     Peer "127.0.0.2" { Inbound_Concurrent_Connections = 1 }
+    Peer "127.0.0.3" { Inbound_Throttle_Tarpit = 1 }
   }
 }
 ECStream_Listener { Listen "127.0.0.1:%d" { } }
@@ -87,11 +88,17 @@ func TestThrottles(t *testing.T) {
 			// SMTP message rate: the third MAIL from 127.0.0.3 in the window.
 			msg := []string{"MAIL FROM:<a@example.org>", "RCPT TO:<b@example.com>", "DATA", "Subject: t\r\n\r\nx\r\n."}
 			cmds := append(append([]string{"EHLO x"}, msg...), msg...)
-			got := smtpChat(t, dialFromAddr(t, "127.0.0.3", addr(sp)), append(cmds, "MAIL FROM:<a@example.org>")...)
-			if last := got[len(got)-1]; last != "450 4.7.1 Error: too much mail from 127.0.0.3" {
-				t.Fatalf("third MAIL: %q (all %q)", last, got)
+			c3 := dialFromAddr(t, "127.0.0.3", addr(sp))
+			smtpChat(t, c3, cmds...)
+			start := time.Now() // 127.0.0.3's Peer tarpits the refusal for 1 s
+			fmt.Fprintf(c3, "MAIL FROM:<a@example.org>\r\n")
+			if l := readLine(t, c3); l != "450 4.7.1 Error: too much mail from 127.0.0.3\r\n" {
+				t.Fatalf("third MAIL: %q", l)
 			}
-			got = smtpChat(t, dialFromAddr(t, "127.0.0.4", addr(sp)), "EHLO x", "MAIL FROM:<a@example.org>")
+			if d := time.Since(start); d < 900*time.Millisecond {
+				t.Fatalf("450 after %v, before Inbound_Throttle_Tarpit", d)
+			}
+			got := smtpChat(t, dialFromAddr(t, "127.0.0.4", addr(sp)), "EHLO x", "MAIL FROM:<a@example.org>")
 			if !strings.HasPrefix(got[2], "250") {
 				t.Fatalf("another source's MAIL: %q", got)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"sluice/config"
 	"sluice/proto"
+	"sluice/proto/prototest"
 	"sluice/throttle"
 )
 
@@ -78,5 +79,33 @@ func BenchmarkTransactionLimits(b *testing.B) {
 				out = runTx(b, s, out)
 			}
 		})
+	}
+}
+
+// TestMessageRateTarpit: with Inbound_Throttle_Tarpit the 450 comes after
+// the delay (the session suspends on a Host.Go); what was pipelined behind
+// the MAIL is answered after it, in order.
+func TestMessageRateTarpit(t *testing.T) {
+	p := policy(enh...)
+	vals := map[string]*config.Value{"inbound_throttle_messages": throttled(1),
+		"inbound_throttle_tarpit": {Kind: config.KindSeconds, Dur: time.Second}}
+	for _, k := range p.Names() {
+		v, _ := p.Value(k)
+		vals[k] = v
+	}
+	p = config.NewPolicy("ESMTP_Listener", tListen, vals)
+	s, h := mk(limitedFactory(throttle.New(0)), p, tRemote)()
+	tx := "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nRSET\r\n"
+	start := time.Now()
+	res, err := prototest.Run(s, h, []byte(tx+tx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(res.Out)
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Fatalf("450 after %v, before the tarpit", d)
+	}
+	if !strings.Contains(got, "250 2.0.0 OK\r\n450 4.7.1 Error: too much mail from 192.0.2.7\r\n503") {
+		t.Fatalf("replies:\n%s", got)
 	}
 }

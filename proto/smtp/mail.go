@@ -61,8 +61,8 @@ func (s *session) mail(arg []byte, out []byte) ([]byte, proto.Action) {
 	if s.f.o.Pressure != nil && s.f.o.Pressure.On() {
 		return s.reply(out, rNoStorage), proto.Continue // pressure.go
 	}
-	if out, refused := s.throttled(out); refused {
-		return out, proto.Continue
+	if out, a, refused := s.throttled(out); refused {
+		return out, a // edge.go
 	}
 	s.tx.mail = true
 	s.ft.size = mp.size

@@ -20,6 +20,7 @@ const (
 	stBDAT                 // reading a BDAT chunk
 	stWait                 // a message was submitted; waiting for Resume
 	stFilter               // a filter lookup runs off the worker (filter.go)
+	stTarpit               // a refused MAIL waits out Inbound_Throttle_Tarpit (edge.go)
 	stTLSWait              // STARTTLS answered; waiting for TLSStarted
 	stDone                 // closing; no more input is read
 )
@@ -91,7 +92,7 @@ func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
 			k, out, a = s.feedData(in[n:], out)
 		case stBDAT:
 			k, out, a = s.feedBDAT(in[n:], out)
-		case stWait, stFilter: // the engine does not feed a suspended session
+		case stWait, stFilter, stTarpit: // the engine does not feed a suspended session
 			return n, out, proto.Continue
 		default: // stTLSWait (plaintext after the switch: engine error), stDone
 			return len(in), out, proto.Close
@@ -117,6 +118,9 @@ func (s *session) Feed(in, out []byte) (int, []byte, proto.Action) {
 func (s *session) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 	if s.st == stFilter {
 		return s.resumeFilter(out)
+	}
+	if s.st == stTarpit {
+		return s.endTarpit(out)
 	}
 	if s.st != stWait {
 		return out, proto.Continue
