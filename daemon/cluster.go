@@ -121,14 +121,17 @@ func (d *Daemon) applyPushed(rev uint64, text []byte) error {
 	}
 	c, err := config.LoadReplacing(d.opts.ConfigPath, shared, text)
 	if err != nil {
+		// The reason goes to every node's console: redacted, as a console
+		// reload error is; the full text is in this node's log.
 		d.reloadFailure(err)
-		return err
+		return redactConfigErr(err)
 	}
 	if sharedPath(c) != shared {
 		return fmt.Errorf("the pushed config changes Cluster_Config_File; set it in the node's own file")
 	}
 	if _, err := d.buildSpec(c); err != nil {
-		return d.reloadFailure(err)
+		d.reloadFailure(err)
+		return redactConfigErr(err)
 	}
 	tmp := shared + ".push"
 	if err := os.WriteFile(tmp, text, 0o644); err != nil {
@@ -167,7 +170,12 @@ func (d *Daemon) pushFile(path string) (string, error) {
 	}
 	c, err := config.Load(path)
 	if err != nil {
-		return "", fmt.Errorf("not pushed, the file is invalid:\n%w", err)
+		d.log.Error("cluster config push: the file is invalid", "path", path, "err", err)
+		var ce *config.Errors
+		if errors.As(err, &ce) {
+			return "", fmt.Errorf("not pushed, the file is invalid (file text is not shown here; the daemon log has the full messages):\n%s", ce.Redacted())
+		}
+		return "", fmt.Errorf("not pushed: %w", err)
 	}
 	text := config.Print(c)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

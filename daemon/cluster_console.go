@@ -38,7 +38,14 @@ func (k console) Cluster(args []string) (control.Reply, error) {
 	if !filepath.IsAbs(path) {
 		return control.Reply{}, fmt.Errorf("cluster config push: give an absolute path (sluicectl makes it absolute)")
 	}
-	text, err := d.pushFile(path)
+	// The same rule as "config reload PATH": a console user must not make
+	// the daemon read (and publish to the cluster) any file it can read.
+	real, err := d.reloadPathAllowed(path)
+	if err != nil {
+		d.log.Warn("cluster config push refused", "path", path, "err", err)
+		return control.Reply{}, fmt.Errorf("cluster config push: %w", err)
+	}
+	text, err := d.pushFile(real)
 	return control.Reply{Text: text}, err
 }
 

@@ -55,7 +55,9 @@ func scenario(t *testing.T, ns []*node) {
 	}
 
 	// A push disables the ECStream Listen on all three nodes.
-	push := filepath.Join(t.TempDir(), "push.conf")
+	// Pushed files must live in the pushing node's config directory (the
+	// console rule of "config reload PATH").
+	push := filepath.Join(ns[0].dir, "push.conf")
 	os.WriteFile(push, []byte(sharedBase+"ECStream_Listener {\n  Enable = false\n}\n"), 0o644)
 	out, err := ns[0].ctl(t, "cluster", "config", "push", push)
 	if err != nil {
@@ -78,15 +80,20 @@ func scenario(t *testing.T, ns []*node) {
 	})
 
 	// A push with an error in the file is refused before any node sees it.
-	bad := filepath.Join(t.TempDir(), "bad.conf")
+	bad := filepath.Join(ns[1].dir, "bad.conf")
 	os.WriteFile(bad, []byte(sharedBase+"ESMTP_Listener {\n  Bogus_Option = 1\n}\n"), 0o644)
-	if out, err := ns[1].ctl(t, "cluster", "config", "push", bad); err == nil || !strings.Contains(out, "not pushed") {
-		t.Fatalf("a bad push was accepted: %v\n%s", err, out)
+	if out, err := ns[1].ctl(t, "cluster", "config", "push", bad); err == nil || !strings.Contains(out, "not pushed") ||
+		strings.Contains(out, "Bogus_Option") {
+		t.Fatalf("a bad push was accepted, or its error shows file text: %v\n%s", err, out)
+	}
+	// Nor can a console user push a file from outside the config directory.
+	if out, err := ns[1].ctl(t, "cluster", "config", "push", "/etc/passwd"); err == nil || !strings.Contains(out, "refused") {
+		t.Fatalf("pushing /etc/passwd: %v\n%s", err, out)
 	}
 	// A push that is valid on its own but not with the nodes' files (each
 	// node file declares Peer 192.0.2.0/24 in ESMTP_Listener already):
 	// every node refuses it and keeps its generation.
-	clash := filepath.Join(t.TempDir(), "clash.conf")
+	clash := filepath.Join(ns[2].dir, "clash.conf")
 	os.WriteFile(clash, []byte(sharedBase+"ESMTP_Listener {\n  Peer \"192.0.2.0/24\" { }\n}\n"), 0o644)
 	if out, err := ns[2].ctl(t, "cluster", "config", "push", clash); err != nil {
 		t.Fatalf("push: %v\n%s", err, out)
@@ -128,7 +135,7 @@ func scenario(t *testing.T, ns []*node) {
 
 	// While n3 is down, a push re-enables ECStream; n3 takes it when it
 	// rejoins (late joiner).
-	again := filepath.Join(t.TempDir(), "again.conf")
+	again := filepath.Join(ns[0].dir, "again.conf")
 	os.WriteFile(again, []byte(sharedBase+"HTTP_Listener {\n  Idle_Time = 120\n}\n"), 0o644)
 	if out, err := ns[0].ctl(t, "cluster", "config", "push", again); err != nil {
 		t.Fatalf("push with a node down: %v\n%s", err, out)
