@@ -173,3 +173,47 @@ func TestUseSSL(t *testing.T) {
 		}
 	})
 }
+
+// TestTLSBadRecordOnWorker: a forged record after the handshake ends the
+// connection with our bad_record_mac alert, on both back ends, and the
+// engine counts it.
+func TestTLSBadRecordOnWorker(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		e := newEngine(t, backend, 1, newFakeSpool(t))
+		s := tcpSpec("echo", "127.0.0.1:0", &echo.Factory{})
+		s.TLS = testTLSConfig(t)
+		apply(t, e, 1, s)
+		c := dial(t, "tcp", addrOf(t, e, "echo"))
+		c.send(t, "STARTTLS\n")
+		if l := c.line(t); l != "220 ready" {
+			t.Fatalf("got %q", l)
+		}
+		tc := tls.Client(c.Conn, clientTLS())
+		if err := tc.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(tc)
+		tc.Write([]byte("hello\n"))
+		if l, err := r.ReadString('\n'); err != nil || l != "hello\r\n" && l != "hello\n" {
+			t.Fatalf("echo over TLS: %q %v", l, err)
+		}
+		eventually(t, 5*time.Second, "worker takeover", func() bool { return tlsOnWorker(e) == 1 })
+		forged := append([]byte{23, 3, 3, 0, 40}, make([]byte, 40)...)
+		c.Conn.Write(forged) // under the TLS layer: a record no key opens
+		tc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err := r.ReadString('\n')
+		if err == nil || !strings.Contains(err.Error(), "bad record MAC") {
+			t.Fatalf("after a forged record: %v, want the server's bad_record_mac alert", err)
+		}
+		eventually(t, 5*time.Second, "closed", func() bool { return openConns(e) == 0 })
+		var alerts uint64
+		for _, wc := range e.Counters() {
+			for _, l := range wc.Listens {
+				alerts += l.Counters.TLSAlerts.Load()
+			}
+		}
+		if alerts != 1 {
+			t.Fatalf("TLSAlerts = %d", alerts)
+		}
+	})
+}
