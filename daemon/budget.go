@@ -2,10 +2,12 @@ package daemon
 
 import (
 	"os"
+	"path/filepath"
 	"runtime/debug"
 
 	"sluice/config"
 	"sluice/internal/membudget"
+	"sluice/internal/spill"
 )
 
 // applyBudget sets the daemon-wide message-data budget from
@@ -30,4 +32,18 @@ func (d *Daemon) applyBudget(c *config.Config) {
 		debug.SetMemoryLimit(soft)
 	}
 	d.log.Info("message-data budget", "bytes", n, "go_memory_limit", soft)
+}
+
+// setupSpill lets large SMTP messages spill into <Spoolbase>/spill (same
+// file system as the spool; the files are unlinked O_TMPFILEs). Without
+// the directory, or on a file system without O_TMPFILE, messages stay in
+// memory under the budget.
+func (d *Daemon) setupSpill() {
+	dir := filepath.Join(d.spoolDir, "spill")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		d.log.Warn("message spill disabled: large messages stay in memory", "dir", dir, "err", err)
+		spill.SetDir("")
+		return
+	}
+	spill.SetDir(dir)
 }

@@ -154,6 +154,7 @@ func New(o Options) (*Daemon, error) {
 		d.sock.close()
 		return nil, err
 	}
+	d.setupSpill()
 	backend := firstNonEmpty(o.EventLoop, g.String("event_loop_backend"), "auto")
 	d.eng, err = engine.New(engine.Options{Workers: d.workers(g), Backend: backend,
 		Log: o.Log, Spool: engine.StoreSpool(d.store), Open: d.sock.open, Limiter: d.edge.limits,

@@ -213,6 +213,9 @@ func (s *session) put(b []byte) {
 	}
 	s.d.size += int64(len(b))
 	s.buf = append(s.buf, b...)
+	if s.spill.Active() {
+		s.spill.Written(len(s.buf))
+	}
 }
 
 func (s *session) put1(c byte) {

@@ -3,6 +3,7 @@ package smtp
 import (
 	"crypto/tls"
 	"sluice/internal/membudget"
+	"sluice/internal/spill"
 	"time"
 
 	"sluice/internal/creds"
@@ -65,9 +66,10 @@ type session struct {
 	auth *authState // allocated at the first AUTH: most sessions never send one
 
 	msg   proto.Message
-	rcpts []string // backing array of msg.Recipients, reused per message
-	held  int64    // message-data budget held by buf (internal/membudget)
-	buf   []byte   // backing array of msg.Data, reused per message
+	rcpts []string  // backing array of msg.Recipients, reused per message
+	held  int64     // message-data budget held by buf (internal/membudget)
+	spill spill.Buf // buf's spill file, past spill.Threshold (room)
+	buf   []byte    // backing array of msg.Data, reused per message
 }
 
 // Start writes the banner.
@@ -147,27 +149,51 @@ func (s *session) Resume(r proto.Result, out []byte) ([]byte, proto.Action) {
 // capacity stays counted in the message-data budget (membudget).
 const keepBuf = 256 << 10
 
-// trimBuf drops a big message buffer and gives its budget back, so an
-// idle session does not hold a big message's memory for its life.
+// trimBuf drops a big message buffer (or a spilled one) and gives its
+// budget back, so an idle session does not hold a big message's memory.
 func (s *session) trimBuf() {
-	if cap(s.buf) > keepBuf {
+	switch {
+	case s.spill.Active():
+		s.buf = nil
+		s.spill.Release()
+		membudget.Release(&s.held)
+	case cap(s.buf) > keepBuf:
 		s.buf = nil
 		membudget.Release(&s.held)
 	}
 }
 
-// room makes room for n more message bytes within the daemon's
+// room makes room for n more message bytes: past spill.Threshold in a
+// spill file where that is safe (mayspill), else within the daemon's
 // message-data budget; on refusal the rest of the message is dropped as it
 // streams and the end of data is answered 452 4.3.1.
 func (s *session) room(n int) bool {
 	if len(s.buf)+n <= cap(s.buf) {
 		return true
 	}
+	if s.mayspill() && (s.spill.Active() || len(s.buf)+n > spill.Threshold) {
+		was := s.spill.Active()
+		if nb, ok := s.spill.Grow(s.buf, n); ok {
+			s.buf = nb
+			if !was {
+				membudget.Release(&s.held) // the heap buffer is garbage now
+			}
+			return true
+		}
+	}
 	var ok bool
 	if s.buf, ok = membudget.Grow(s.buf, &s.held, n); !ok {
 		s.d.noMem = true
 	}
 	return ok
+}
+
+// mayspill: the spill file is unmapped at Resume or Closed, so nothing may
+// read the message after those: the engine copies it synchronously at
+// Submit on the worker, but a TLS session's Submit is staged later by the
+// worker, and end-of-message filters read it on their own goroutine.
+func (s *session) mayspill() bool {
+	return spill.Enabled() && !s.tls && !s.set.flt.message()
 }
 
 // Timeout is Idle_Time.
@@ -178,6 +204,7 @@ func (s *session) Closed(proto.CloseReason) {
 	s.st = stDone
 	s.closeConvs()
 	s.buf, s.rcpts, s.tx.arena = nil, nil, nil
+	s.spill.Release()
 	membudget.Release(&s.held)
 }
 
