@@ -187,7 +187,7 @@ func TestFiltersOverTLS(t *testing.T) {
 			}
 			c.Quit()
 			reqs := pol.Requests()
-			if len(reqs) != 2 || reqs[0]["encryption_protocol"] != "TLS" {
+			if len(reqs) != 2 || reqs[0]["encryption_protocol"] != "TLSv1.3" || reqs[0]["encryption_cipher"] == "" || reqs[0]["encryption_keysize"] == "0" {
 				t.Fatalf("policy requests %v", reqs)
 			}
 			if s := mt.Seen(); len(s) != 1 || string(s[0].Body) != "secret\r\n" {

@@ -104,6 +104,9 @@ type Envelope struct {
 	Unix       bool
 	Helo       string
 	TLS        bool
+	TLSVersion string // "TLSv1.3"; with TLS set and this empty, "TLS"
+	TLSCipher  string
+	TLSBits    int
 	AuthType   string
 	AuthUser   string
 	QueueID    string
@@ -179,7 +182,15 @@ func (c *Client) macros(env *Envelope) *gm.MacroBag {
 	m.Set(gm.MacroDaemonAddr, env.Local.Addr().Unmap().String())
 	m.Set(gm.MacroDaemonPort, strconv.Itoa(int(env.Local.Port())))
 	if env.TLS {
-		m.Set(gm.MacroTlsVersion, "TLS")
+		v := env.TLSVersion
+		if v == "" {
+			v = "TLS"
+		}
+		m.Set(gm.MacroTlsVersion, v)
+		if env.TLSCipher != "" {
+			m.Set(gm.MacroCipher, env.TLSCipher)
+			m.Set(gm.MacroCipherBits, strconv.Itoa(env.TLSBits))
+		}
 	}
 	if env.AuthUser != "" {
 		m.Set(gm.MacroAuthType, env.AuthType)

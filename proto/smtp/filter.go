@@ -26,6 +26,9 @@ type filterSess struct {
 	convs      []*milter.Conv // one per Milter, made at the first RCPT
 	saslMethod string
 	saslUser   string
+	tlsVersion string // "TLSv1.3", after TLSStarted
+	tlsCipher  string
+	tlsBits    int
 }
 
 // Job stages.

@@ -2,7 +2,9 @@ package smtp
 
 import (
 	"bytes"
+	"crypto/tls"
 	"strconv"
+	"strings"
 
 	pdel "sluice/filter/policy"
 )
@@ -49,8 +51,8 @@ func (s *session) policyAttrs(state, rcpt string) []pdel.Attr {
 		"ccert_issuer", "",
 		"ccert_fingerprint", "",
 		"encryption_protocol", s.tlsName(),
-		"encryption_cipher", "",
-		"encryption_keysize", "0",
+		"encryption_cipher", s.fs.tlsCipher,
+		"encryption_keysize", strconv.Itoa(s.fs.tlsBits),
 		"etrn_domain", "",
 		"stress", "",
 		"mail_version", "sluice",
@@ -80,10 +82,26 @@ func (s *session) msgSize(state string) int64 {
 }
 
 func (s *session) tlsName() string {
-	if s.tls {
-		return "TLS"
+	switch {
+	case !s.tls:
+		return ""
+	case s.fs.tlsVersion != "":
+		return s.fs.tlsVersion
 	}
-	return ""
+	return "TLS"
+}
+
+// noteTLS keeps what the policy and the milters are told about TLS.
+func (fs *filterSess) noteTLS(cs *tls.ConnectionState) {
+	if cs == nil {
+		return
+	}
+	fs.tlsVersion = strings.Replace(tls.VersionName(cs.Version), "TLS 1.", "TLSv1.", 1)
+	fs.tlsCipher = tls.CipherSuiteName(cs.CipherSuite)
+	fs.tlsBits = 128
+	if strings.Contains(fs.tlsCipher, "256") || strings.Contains(fs.tlsCipher, "CHACHA20") {
+		fs.tlsBits = 256
+	}
 }
 
 // noteSASL keeps the mechanism and user name of a successful AUTH for the

@@ -108,6 +108,9 @@ func (s *session) milterEnvelope(sender string, rcpts []string) *milter.Envelope
 	if s.authed {
 		e.AuthType, e.AuthUser = s.fs.saslMethod, s.fs.saslUser
 	}
+	if s.tls {
+		e.TLSVersion, e.TLSCipher, e.TLSBits = s.tlsName(), s.fs.tlsCipher, s.fs.tlsBits
+	}
 	return e
 }
 

@@ -219,6 +219,7 @@ func (s *session) TLSStarted(cs *tls.ConnectionState) {
 	s.tls = true
 	s.tlsVerified = cs != nil && len(cs.VerifiedChains) > 0
 	s.closeConvs() // the milters see the session anew, as after a new connection
+	s.fs.noteTLS(cs)
 	s.greeted, s.ehlo, s.authed = false, false, false
 	s.heloName = s.heloName[:0]
 	s.resetTx()
