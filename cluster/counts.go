@@ -17,8 +17,9 @@ import (
 const gossipEvery = 100 * time.Millisecond
 
 type countsMsg struct {
-	Node   string           `json:"node"`
-	Counts map[string]int64 `json:"counts"`
+	Node   string              `json:"node"`
+	Counts map[string]int64    `json:"counts"`
+	Rates  map[string]rateWire `json:"rates,omitempty"` // rates.go
 }
 
 // remoteCounts holds the last counts gossiped by every other node.
@@ -84,11 +85,11 @@ func (n *Node) gossipLoop() {
 }
 
 func (n *Node) gossip() {
-	if n.h.Counts == nil {
-		return
+	cm := countsMsg{Node: n.o.Node, Rates: n.rates.snapshot(time.Now())}
+	if n.h.Counts != nil {
+		cm.Counts = n.h.Counts()
 	}
-	c := n.h.Counts()
-	b, _ := json.Marshal(countsMsg{Node: n.o.Node, Counts: c})
+	b, _ := json.Marshal(cm)
 	n.nc.Publish(n.prefix+".sessions", b)
 }
 
@@ -97,7 +98,9 @@ func (n *Node) onCounts(m *nats.Msg) {
 	if json.Unmarshal(m.Data, &cm) != nil || cm.Node == "" || cm.Node == n.o.Node {
 		return
 	}
-	n.remote.put(cm.Node, maps.Clone(cm.Counts), time.Now())
+	now := time.Now()
+	n.remote.put(cm.Node, maps.Clone(cm.Counts), now)
+	n.rates.put(cm.Node, cm.Rates, now)
 }
 
 // Remote returns the open sessions of a Cluster_Wide cap key on the other

@@ -53,6 +53,7 @@ type Node struct {
 	members *members
 	remote  *remoteCounts
 	kick    chan struct{}
+	rates   *rates
 	cfg     configState
 	kvMu    sync.Mutex
 	kv      jetstream.KeyValue // the config bucket once opened (configkv.go)
@@ -70,7 +71,7 @@ func Start(o Options, h Hooks) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{o: o, h: h, prefix: "sluice." + subjectToken(o.Cluster), started: time.Now(),
-		members: newMembers(o.Timeout), remote: newRemoteCounts(o.Node, o.Timeout), kick: make(chan struct{}, 1)}
+		members: newMembers(o.Timeout), remote: newRemoteCounts(o.Node, o.Timeout), kick: make(chan struct{}, 1), rates: newRates()}
 	opts := []nats.Option{nats.Name("sluiced " + o.Node), nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
 		// A node may start before its external NATS: keep trying in the

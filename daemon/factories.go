@@ -22,7 +22,7 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 	}
 	raw := map[string]proto.Factory{
 		"esmtp": smtp.NewFactory(smtp.FactoryOptions{
-			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains"), Messages: d.edge.messages(), Filters: &d.flt, Pressure: d.pressure()}),
+			Hostname: host, Logger: d.log, RelayDomains: g.List("relay_domains"), Messages: clusterMessages{d.edge.messages(), d}, Filters: &d.flt, Pressure: d.pressure()}),
 		"ecstream": ecstream.NewFactory(ecstream.FactoryOptions{Logger: d.log, Messages: d.edge.messages(), Pressure: d.pressure()}),
 		"http": httpproto.NewFactory(httpproto.FactoryOptions{
 			Hostname: host, Logger: d.log,
@@ -31,7 +31,7 @@ func (d *Daemon) factories(c *config.Config) map[string]proto.Factory {
 			Ready:        d.ready,
 			Metrics:      d.writeMetrics,
 			Templates:    d.templateStore(),
-			Messages:     d.edge.messages(),
+			Messages:     clusterMessages{d.edge.messages(), d},
 			Pressure:     d.pressure(),
 			Cluster:      d.clusterJSON,
 		}),
