@@ -68,7 +68,11 @@ func (r *tlsRun) handBack(rec *tlsrec.Recorder) bool {
 	c := r.c
 	plain = append([]byte(nil), plain...)
 	tail = append([]byte(nil), tail...)
-	c.w.post(func(w *worker) { w.tlsBack(c, fd, &recState{conn: rc, tail: tail}, plain) })
+	if !c.w.post(func(w *worker) { w.tlsBack(c, fd, &recState{conn: rc, tail: tail}, plain) }) {
+		// The worker has exited (shutdown): nobody will carry the connection.
+		unix.Close(fd)
+		c.d.S.Closed(proto.CloseShutdown)
+	}
 	return true
 }
 
