@@ -172,6 +172,7 @@ func (w *worker) recError(c *conn, err error) {
 		c.eof = true
 	case errors.As(err, &ae):
 		c.ctrs.TLSAlerts.Add(1)
+		c.d.Out, c.sendOff = c.d.Out[:0], 0 // nothing may follow a fatal alert
 		c.rs.sealed = c.rs.conn.Alert(c.rs.sealed, ae.Alert)
 		c.rs.notified = true
 		c.phase = connClosing
