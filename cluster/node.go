@@ -53,10 +53,17 @@ type Node struct {
 	members *members
 	remote  *remoteCounts
 	kick    chan struct{}
-	rates   *rates
-	cfg     configState
-	kvMu    sync.Mutex
-	kv      jetstream.KeyValue // the config bucket once opened (configkv.go)
+	cr      creds
+	soMu    sync.Mutex
+	so      *server.Options // the embedded server's options, for SetPeers
+	peers   []string        // Cluster_Peers now applied
+	// routeOpen: the embedded server listens on the route port (fixed at
+	// start; a cluster of one does not).
+	routeOpen bool
+	rates     *rates
+	cfg       configState
+	kvMu      sync.Mutex
+	kv        jetstream.KeyValue // the config bucket once opened (configkv.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -71,7 +78,7 @@ func Start(o Options, h Hooks) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{o: o, h: h, prefix: "sluice." + subjectToken(o.Cluster), started: time.Now(),
-		members: newMembers(o.Timeout), remote: newRemoteCounts(o.Node, o.Timeout), kick: make(chan struct{}, 1), rates: newRates()}
+		members: newMembers(o.Timeout), remote: newRemoteCounts(o.Node, o.Timeout), kick: make(chan struct{}, 1), rates: newRates(), cr: cr, peers: o.Peers}
 	opts := []nats.Option{nats.Name("sluiced " + o.Node), nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
 		// A node may start before its external NATS: keep trying in the
@@ -79,9 +86,10 @@ func Start(o Options, h Hooks) (*Node, error) {
 		nats.RetryOnFailedConnect(true)}
 	url := o.External
 	if o.External == "" {
-		if n.srv, err = startServer(o, cr); err != nil {
+		if n.srv, n.so, err = startServer(o, cr); err != nil {
 			return nil, err
 		}
+		n.routeOpen = n.so.Cluster.Port != 0
 		n.bus = &bus{connect: n.srv.InProcessConn, log: o.Log, live: map[string]*busSock{}}
 		opts = append(opts, nats.InProcessServer(n.srv))
 	}
@@ -154,7 +162,7 @@ func (n *Node) heartbeat() Heartbeat {
 	if n.bus != nil {
 		hb.Addresses = append(hb.Addresses, n.bus.addrs()...)
 	}
-	if n.o.RouteAddr != "" {
+	if n.routeOpen {
 		hb.Addresses = append(hb.Addresses, "eccluster "+n.o.RouteAddr)
 	}
 	hb.ConfigHash, hb.ConfigRev, hb.ConfigResult = n.cfg.get()

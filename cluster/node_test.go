@@ -124,6 +124,34 @@ func TestThreeNodesMembershipAndPush(t *testing.T) {
 	waitFor(t, 10*time.Second, "n3 gone", func() bool { return upCount(nodes[0]) == 2 && upCount(nodes[1]) == 2 })
 }
 
+// Two nodes started apart join when Cluster_Peers is reloaded on one.
+func TestSetPeersJoins(t *testing.T) {
+	var nodes []*Node
+	var routes []string
+	for i := range 2 {
+		r := fmt.Sprintf("127.0.0.1:%d", testport.Free(t))
+		routes = append(routes, r)
+		// Each starts routed to itself only (NATS drops a route to self).
+		n, err := Start(Options{Node: fmt.Sprintf("p%d", i), Cluster: "t", RouteAddr: r, Peers: []string{r}, StoreDir: t.TempDir(),
+			Timeout: 2 * time.Second, Log: testLog(t)}, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(n.Close)
+		nodes = append(nodes, n)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if upCount(nodes[0]) != 1 {
+		t.Fatalf("unrouted nodes see each other: %v", nodes[0].Members())
+	}
+	if err := nodes[0].SetPeers(routes); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		waitFor(t, 15*time.Second, n.Name()+" sees two nodes", func() bool { return upCount(n) == 2 })
+	}
+}
+
 func TestBusAllowList(t *testing.T) {
 	o := Options{Node: "solo", Cluster: "t", StoreDir: t.TempDir(), Timeout: time.Second, Log: testLog(t)}
 	n, err := Start(o, Hooks{})
@@ -160,5 +188,32 @@ func TestBusAllowList(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
 		t.Fatal("the Listen still accepts after it was removed")
+	}
+}
+
+// A cluster of one (a route port, no Cluster_Peers) runs JetStream: a push
+// is stored and applied.
+func TestClusterOfOne(t *testing.T) {
+	got := make(chan string, 1)
+	n, err := Start(Options{Node: "one", Cluster: "t", RouteAddr: fmt.Sprintf("127.0.0.1:%d", testport.Free(t)),
+		StoreDir: t.TempDir(), Timeout: 2 * time.Second, Log: testLog(t)},
+		Hooks{Apply: func(rev uint64, text []byte) error { got <- string(text); return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	waitFor(t, 20*time.Second, "a push", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_, err := n.Push(ctx, []byte("solo"))
+		return err == nil
+	})
+	select {
+	case s := <-got:
+		if s != "solo" {
+			t.Fatalf("applied %q", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the push was not applied")
 	}
 }

@@ -11,7 +11,7 @@ import (
 // node's NATS server. Peer scopes in msgcserver_listener are its allow-list.
 func init() {
 	register(
-		optNoDef("Cluster_Peers", KindArray).global().acts().restart(),
+		optNoDef("Cluster_Peers", KindArray).global().acts(),
 		opt("Cluster_Name", KindString, "sluice").global().acts().restart(),
 		optNoDef("Cluster_Node_Name", KindString).global().acts().restart(),
 		optNoDef("Cluster_Credentials", KindString).global().acts().restart(),
@@ -62,6 +62,6 @@ func clusterRules(c *Config, errs *Errors) {
 }
 
 var restartNote = map[string]string{
-	"eccluster_listener":  "a change of its Listen (route port), Cluster_Peers, Cluster_Name, Cluster_Node_Name or Cluster_Credentials takes effect at restart only",
+	"eccluster_listener":  "Cluster_Peers applies on reload; a change of its Listen (route port), Cluster_Name, Cluster_Node_Name or Cluster_Credentials at restart only",
 	"msgcserver_listener": "its Listens and Peer allow-list apply on reload; Cluster_JetStream_Dir and Cluster_Credentials at restart only",
 }

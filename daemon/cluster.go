@@ -70,7 +70,7 @@ func (d *Daemon) clusterApply(c *config.Config) error {
 				Address: l.Socket.Address, FileMode: l.Socket.FileMode, Allow: allow})
 		}
 	}
-	return d.clu.SetBus(ls)
+	return errors.Join(d.clu.SetBus(ls), d.clu.SetPeers(c.Global().List("cluster_peers")))
 }
 
 // allowList is a msgcserver_listener Listen's Peer allow-list: with no Peer
