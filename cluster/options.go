@@ -130,6 +130,16 @@ func readCreds(path string) (creds, error) {
 	if bytes.Contains(b, []byte("BEGIN NATS USER JWT")) {
 		return creds{natsCreds: path}, nil
 	}
+	cr, err := parseCreds(b)
+	if err != nil {
+		return creds{}, fmt.Errorf("cluster: Cluster_Credentials %s: %w", path, err)
+	}
+	return cr, nil
+}
+
+// parseCreds reads the first user:password line; blank and # lines are
+// skipped.
+func parseCreds(b []byte) (creds, error) {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -138,11 +148,14 @@ func readCreds(path string) (creds, error) {
 		}
 		u, p, ok := strings.Cut(line, ":")
 		if !ok || u == "" || p == "" {
-			return creds{}, fmt.Errorf("cluster: Cluster_Credentials %s: want one user:password line", path)
+			return creds{}, fmt.Errorf("want one user:password line")
 		}
 		return creds{user: u, pass: p}, nil
 	}
-	return creds{}, fmt.Errorf("cluster: Cluster_Credentials %s is empty; want one user:password line", path)
+	if err := sc.Err(); err != nil {
+		return creds{}, err
+	}
+	return creds{}, fmt.Errorf("empty; want one user:password line")
 }
 
 // subjectToken makes s safe as one subject token.
