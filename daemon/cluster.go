@@ -40,7 +40,12 @@ func (d *Daemon) startCluster(c *config.Config) error {
 	d.eng.SetRemoteCaps(&engine.RemoteCaps{Held: n.Remote, Taken: n.Kick})
 	d.log.Info("cluster", "node", o.Node, "cluster", o.Cluster, "embedded", n.Embedded(),
 		"route", o.RouteAddr, "peers", o.Peers, "external", o.External)
-	return d.clusterApply(c)
+	if err := d.clusterApply(c); err != nil {
+		// As with the other listeners: a Listen that cannot bind is
+		// reported and the daemon serves the rest.
+		d.log.Error("cluster: some msgcserver_listener Listens failed", "err", err)
+	}
+	return nil
 }
 
 // clusterApply rebinds the msgcserver_listener Listens and their Peer
