@@ -116,7 +116,8 @@ def memory(a):
             if kind == "smtp":
                 s.sendall(b"\r\n.\r\nQUIT\r\n")
                 r = f.read().decode(errors="replace")
-                res[kind].append("452" if "452" in r else "250" if "250 OK" in r or "250 2.0.0 OK" in r else "?")
+                last = [l for l in r.splitlines() if l[:3].isdigit() and not l.startswith(("221", "354"))][-1:] or ["no answer"]
+                res[kind].append("452" if "452" in r else "250" if "250 OK" in r or "250 2.0.0 OK" in r else last[0][:40])
             elif kind == "http":
                 res[kind].append(f.readline().split(b" ")[1].decode() if True else "?")
             else:
