@@ -43,12 +43,16 @@ func (k console) Handoff(args []string) (control.Reply, error) {
 	}
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tSTATE\tCONNS\tIN FLIGHT\tDELIVERED\tDEFERRED\tBOUNCED\tP50\tP99")
+	fmt.Fprintln(tw, "TARGET\tSTATE\tOPEN/CONNS\tIN FLIGHT\tDELIVERED\tDEFERRED\tBOUNCED\tP50\tP99")
 	targets := make([]map[string]any, 0, len(s.Targets))
 	for _, t := range s.Targets {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", t.Name, t.State, t.Connections, t.InFlight,
+		open := "-"
+		if t.Open >= 0 {
+			open = fmt.Sprint(t.Open)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s/%d\t%d\t%d\t%d\t%d\t%s\t%s\n", t.Name, t.State, open, t.Connections, t.InFlight,
 			t.Delivered, t.Deferred, t.Bounced, t.P50, t.P99)
-		targets = append(targets, map[string]any{"target": t.Name, "state": t.State, "connections": t.Connections,
+		targets = append(targets, map[string]any{"target": t.Name, "state": t.State, "connections": t.Connections, "open_sessions": t.Open,
 			"in_flight": t.InFlight, "delivered": t.Delivered, "deferred": t.Deferred, "bounced": t.Bounced,
 			"p50_seconds": t.P50.Seconds(), "p99_seconds": t.P99.Seconds()})
 	}

@@ -93,13 +93,16 @@ func (d *Dispatcher) Status() Snapshot {
 		s.Paused = len(d.targets) > 0
 		now := time.Now()
 		for _, t := range d.targets {
-			ts := TargetStatus{Name: t.spec.Name, State: "up", Connections: t.spec.Connections, InFlight: t.inflight,
+			ts := TargetStatus{Name: t.spec.Name, State: "up", Connections: t.spec.Connections, InFlight: t.inflight, Open: -1,
 				Delivered: t.ctr.delivered.Load(), Deferred: t.ctr.deferred.Load(), Bounced: t.ctr.bounced.Load()}
 			switch {
 			case t.paused:
 				ts.State = "paused"
 			case t.down(now):
 				ts.State = "down"
+			}
+			if ss, ok := t.spec.Target.(Sessions); ok {
+				ts.Open = ss.OpenSessions()
 			}
 			s.Paused = s.Paused && t.paused
 			ts.Duration = t.ctr.dur.Snapshot()

@@ -30,7 +30,11 @@ type SMTP struct {
 	mu    sync.Mutex
 	idle  []*session
 	dials atomic.Uint64
+	open  atomic.Int64 // sessions connected now (idle or in use)
 }
+
+// OpenSessions is the number of connected sessions (see Sessions).
+func (t *SMTP) OpenSessions() int { return int(t.open.Load()) }
 
 // Dials is the number of connections opened so far.
 func (t *SMTP) Dials() uint64 { return t.dials.Load() }
@@ -64,6 +68,8 @@ func (t *SMTP) Deliver(ctx context.Context, m *Message) ([]Status, error) {
 			if s, err = dial(ctx, &t.o); err != nil {
 				return nil, err
 			}
+			t.open.Add(1)
+			s.open = &t.open
 		}
 		st, err := s.send(ctx, m)
 		if err == nil {
@@ -71,7 +77,7 @@ func (t *SMTP) Deliver(ctx context.Context, m *Message) ([]Status, error) {
 			t.put(s)
 			return st, nil
 		}
-		s.c.Close()
+		s.close()
 		var te *txError
 		if reused && try == 0 && errors.As(err, &te) && te.beforeData && ctx.Err() == nil {
 			continue

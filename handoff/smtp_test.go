@@ -34,7 +34,13 @@ func TestSMTPTargetToSmtpSink(t *testing.T) {
 			tg := sinkTarget(sk.Addr, lmtp)
 			d := start(t, st, c, Options{}, tg)
 			eventually(t, "empty spool", func() bool { return st.Len() == 0 })
+			if s := d.Status().Targets[0]; s.Open < 1 || s.Open > 4 {
+				t.Errorf("open sessions %d, want 1..4 pooled", s.Open)
+			}
 			d.Close(context.Background())
+			if n := tg.Target.(*SMTP).OpenSessions(); n != 0 {
+				t.Errorf("%d sessions open after Close", n)
+			}
 			dumps := sk.Dumps(t)
 			if len(dumps) != len(bodies) {
 				t.Fatalf("%d transactions at the sink, want %d", len(dumps), len(bodies))

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,16 @@ type session struct {
 	tls     bool
 	used    time.Time
 	dataBuf []byte
+	open    *atomic.Int64 // the pool's count of open sessions
+}
+
+// close drops the connection and the pool's count, once.
+func (s *session) close() {
+	if s.open != nil {
+		s.open.Add(-1)
+		s.open = nil
+	}
+	s.c.Close()
 }
 
 // reply is one (possibly multi-line) server reply.
@@ -189,5 +200,5 @@ func (s *session) quit() {
 	s.c.SetDeadline(time.Now().Add(time.Second))
 	s.write("QUIT\r\n")
 	s.read()
-	s.c.Close()
+	s.close()
 }

@@ -25,6 +25,7 @@ type TargetStatus struct {
 	Name                         string
 	State                        string // "up", "down" (circuit open), "paused", "retired"
 	Connections, InFlight        int
+	Open                         int    // connected sessions; -1 when the target has none (Maildir, NATS)
 	Delivered, Deferred, Bounced uint64 // per recipient
 	P50, P99                     time.Duration
 	Duration                     stat.HistogramSnapshot

@@ -53,6 +53,12 @@ type Target interface {
 	Close() error
 }
 
+// Sessions is implemented by targets that keep connections open (SMTP,
+// LMTP): the console shows how many are open.
+type Sessions interface {
+	OpenSessions() int
+}
+
 // all returns n copies of s.
 func all(s Status, n int) []Status {
 	out := make([]Status, n)
