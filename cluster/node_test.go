@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -216,4 +217,40 @@ func TestClusterOfOne(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the push was not applied")
 	}
+}
+
+// With Cluster_Credentials, routes and clients need the user and password:
+// two nodes with the file form a cluster, a client without it is refused
+// on the msgcserver Listen, one with it gets in.
+func TestCredentials(t *testing.T) {
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "cluster.creds")
+	os.WriteFile(cf, []byte("# test\nsluice:0123456789abcdef\n"), 0o600)
+	routes := []string{fmt.Sprintf("127.0.0.1:%d", testport.Free(t)), fmt.Sprintf("127.0.0.1:%d", testport.Free(t))}
+	var nodes []*Node
+	for i := range 2 {
+		n, err := Start(Options{Node: fmt.Sprintf("c%d", i), Cluster: "t", RouteAddr: routes[i], Peers: routes,
+			Credentials: cf, StoreDir: t.TempDir(), Timeout: 2 * time.Second, Log: testLog(t)}, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(n.Close)
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		waitFor(t, 15*time.Second, n.Name()+" sees two nodes", func() bool { return upCount(n) == 2 })
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", testport.Free(t))
+	if err := nodes[0].SetBus([]BusListen{{Key: "k", Network: "tcp", Address: addr}}); err != nil {
+		t.Fatal(err)
+	}
+	if nc, err := nats.Connect("nats://"+addr, nats.Timeout(2*time.Second), nats.NoReconnect()); err == nil {
+		nc.Close()
+		t.Fatal("a client without credentials connected")
+	}
+	nc, err := nats.Connect("nats://"+addr, nats.UserInfo("sluice", "0123456789abcdef"), nats.Timeout(2*time.Second))
+	if err != nil {
+		t.Fatalf("a client with the credentials: %v", err)
+	}
+	nc.Close()
 }
