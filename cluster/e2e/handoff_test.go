@@ -71,8 +71,12 @@ func TestReplicatedHandoff(t *testing.T) {
 	want := len(acked)
 	mu.Unlock()
 	var got map[int]int
-	waitFor(t, 60*time.Second, "every acknowledged message in the stream", func() (bool, string) {
-		got = numbers(t, ht.StreamData(t, url, "MAIL"))
+	waitFor(t, 90*time.Second, "every acknowledged message in the stream", func() (bool, string) {
+		data, err := ht.TryStreamData(url, "MAIL") // the restarted node's JetStream may still be rejoining
+		if err != nil {
+			return false, "reading the stream: " + err.Error()
+		}
+		got = numbers(t, data)
 		missing := 0
 		for i := range acked {
 			if got[i] == 0 {

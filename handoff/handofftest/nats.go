@@ -28,9 +28,19 @@ func StartNATS(t *testing.T, dir string, port int) *server.Server {
 // StreamData returns the data of every message in stream.
 func StreamData(t *testing.T, url, stream string) [][]byte {
 	t.Helper()
-	nc, err := nats.Connect(url)
+	out, err := TryStreamData(url, stream)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// TryStreamData is StreamData for callers that retry: a cluster whose
+// JetStream is still electing a leader answers with an error for a while.
+func TryStreamData(url, stream string) ([][]byte, error) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return nil, err
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
@@ -38,18 +48,24 @@ func StreamData(t *testing.T, url, stream string) [][]byte {
 	defer cancel()
 	st, err := js.Stream(ctx, stream)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	c, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	info, _ := st.Info(ctx)
+	info, err := st.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out [][]byte
 	for uint64(len(out)) < info.State.Msgs {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		b, err := c.FetchNoWait(1000)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		got := 0
 		for m := range b.Messages() {
@@ -60,5 +76,5 @@ func StreamData(t *testing.T, url, stream string) [][]byte {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	return out
+	return out, nil
 }
