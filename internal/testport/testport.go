@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -21,13 +22,26 @@ const (
 	High = 32000
 )
 
+// handedOut remembers every port Free returned in this process: a port is
+// free until its user binds it, so two calls before the first bind could
+// otherwise return the same number (seen: a cluster test gave one node's
+// ECStream port to another node's metrics listener).
+var (
+	mu        sync.Mutex
+	handedOut = map[int]bool{}
+)
+
 // Free returns a port that is bindable now on every address of both
-// families, and fails the test after 200 tries.
+// families and that Free has not returned before in this process, and
+// fails the test after 200 tries.
 func Free(t testing.TB) int {
 	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
 	for i := 0; i < 200; i++ {
 		p := Low + rand.IntN(High-Low)
-		if bindable(p) {
+		if !handedOut[p] && bindable(p) {
+			handedOut[p] = true
 			return p
 		}
 	}

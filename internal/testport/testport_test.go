@@ -30,3 +30,15 @@ func TestBindableSeesATakenPort(t *testing.T) {
 		t.Fatal("a port with a listener reported bindable")
 	}
 }
+
+// Two calls never return the same port, even before either is bound.
+func TestFreeNeverRepeats(t *testing.T) {
+	seen := map[int]bool{}
+	for i := 0; i < 500; i++ {
+		p := Free(t)
+		if seen[p] {
+			t.Fatalf("port %d handed out twice", p)
+		}
+		seen[p] = true
+	}
+}
