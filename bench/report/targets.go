@@ -85,11 +85,6 @@ func Targets(cases []Case, results []*load.Result, ref string) []Target {
 	return ts
 }
 
-// PairRatio is the per-round ratio of a's server CPU/op to b's in one case.
-func PairRatio(results []*load.Result, name, a, b string) Stat {
-	return PairRatioBy(results, name, a, b, cpuPerOp)
-}
-
 // idleTLSExtra is the candidate's RSS per idle TLS connection less its RSS
 // per idle plaintext connection.
 func idleTLSExtra(cases []Case) Stat {
@@ -105,32 +100,33 @@ func idleTLSExtra(cases []Case) Stat {
 // CrossRatio is the per-round ratio of one server's CPU/op in case a to
 // its CPU/op in case b (TLS against plaintext, same client).
 func CrossRatio(results []*load.Result, label, a, b string) Stat {
-	base := map[int]float64{}
-	for _, r := range results {
-		if r.Case == b && r.Label == label {
-			base[r.Round] = cpuPerOp(r)
-		}
-	}
-	var xs []float64
-	for _, r := range results {
-		if v, ok := base[r.Round]; ok && r.Case == a && r.Label == label && v > 0 {
-			xs = append(xs, cpuPerOp(r)/v)
-		}
-	}
-	return StatOf(xs)
+	return roundRatio(results, func(r *load.Result) bool { return r.Case == a && r.Label == label },
+		func(r *load.Result) bool { return r.Case == b && r.Label == label }, cpuPerOp)
+}
+
+// PairRatio is the per-round ratio of a's server CPU/op to b's in one case.
+func PairRatio(results []*load.Result, name, a, b string) Stat {
+	return PairRatioBy(results, name, a, b, cpuPerOp)
 }
 
 // PairRatioBy is the per-round ratio of a's metric to b's in one case.
 func PairRatioBy(results []*load.Result, name, a, b string, metric func(*load.Result) float64) Stat {
+	return roundRatio(results, func(r *load.Result) bool { return r.Case == name && r.Label == a },
+		func(r *load.Result) bool { return r.Case == name && r.Label == b }, metric)
+}
+
+// roundRatio divides the metric of each run num picks by that of the run
+// den picks in the same round.
+func roundRatio(results []*load.Result, num, den func(*load.Result) bool, metric func(*load.Result) float64) Stat {
 	base := map[int]float64{}
 	for _, r := range results {
-		if r.Case == name && r.Label == b {
+		if den(r) {
 			base[r.Round] = metric(r)
 		}
 	}
 	var xs []float64
 	for _, r := range results {
-		if v, ok := base[r.Round]; ok && r.Case == name && r.Label == a && v > 0 {
+		if v, ok := base[r.Round]; ok && num(r) && v > 0 {
 			xs = append(xs, metric(r)/v)
 		}
 	}
