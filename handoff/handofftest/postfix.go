@@ -156,16 +156,26 @@ func ContainsLF(text, body string) bool {
 // for 10,000.
 func (pf *Postfix) Contents(t *testing.T) []string {
 	t.Helper()
+	// Postfix's queue manager moves files between these directories while
+	// we walk them: a message moved from active to deferred after active was
+	// read would be counted twice, and one moved under our feet cannot be
+	// read where it was listed. The file name is the queue ID, unique per
+	// message, so each is counted once, wherever it is found.
 	var out []string
+	seen := map[string]bool{}
 	for _, q := range []string{"incoming", "active", "deferred"} {
 		filepath.WalkDir(filepath.Join(pf.Dir, "queue", q), func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
+			if err != nil || d.IsDir() || seen[d.Name()] {
 				return nil
 			}
 			b, err := os.ReadFile(p)
+			if os.IsNotExist(err) {
+				return nil // moved on: found in a later directory or on the next poll
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
+			seen[d.Name()] = true
 			c, ok := queueContent(b)
 			if !ok {
 				t.Fatalf("cannot parse queue file %s", p)
