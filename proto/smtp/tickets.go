@@ -2,7 +2,6 @@ package smtp
 
 import (
 	"crypto/rand"
-	"crypto/tls"
 	"sync"
 	"time"
 )
@@ -23,10 +22,18 @@ type ticketRing struct {
 // DefaultTicketPeriod is TLS_Ticket_Key_Period's default.
 const DefaultTicketPeriod = 12 * time.Hour
 
-// apply installs the current keys in conf, rotating first when a period
-// has passed; it reports whether it rotated (callers re-apply then to every
-// other cached configuration).
-func (r *ticketRing) apply(conf *tls.Config) bool {
+// setPeriod takes TLS_Ticket_Key_Period (the configuration's, at load).
+func (r *ticketRing) setPeriod(d time.Duration) {
+	r.mu.Lock()
+	r.period = d
+	r.mu.Unlock()
+}
+
+// current returns the keys to install, making a new one first when a
+// period has passed (or none exists yet); rotated says whether it did, so
+// the caller installs the keys in every configuration. Cheap otherwise: a
+// lock and a clock read, run once per handshake.
+func (r *ticketRing) current() (keys [][32]byte, rotated bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.now == nil {
@@ -35,7 +42,6 @@ func (r *ticketRing) apply(conf *tls.Config) bool {
 	if r.period <= 0 {
 		r.period = DefaultTicketPeriod
 	}
-	rotated := false
 	if now := r.now(); len(r.keys) == 0 || now.Sub(r.rotated) >= r.period {
 		var k [32]byte
 		if _, err := rand.Read(k[:]); err != nil {
@@ -48,6 +54,5 @@ func (r *ticketRing) apply(conf *tls.Config) bool {
 		r.keys = append([][32]byte{k}, keep...)
 		r.rotated, rotated = now, true
 	}
-	conf.SetSessionTicketKeys(r.keys)
-	return rotated
+	return r.keys, rotated
 }

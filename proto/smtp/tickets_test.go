@@ -109,13 +109,13 @@ func TestSessionTicketsRotate(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	f.tlsConf.tickets.now = func() time.Time { return now }
 	p := policy("tls_certificate", cert, "tls_key", key, "tls_ticket_key_period", time.Hour)
-	conf := func() *tls.Config {
-		c, err := f.TLSConfig(&proto.ConnInfo{Policy: p})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
+	// One configuration for the whole test, as the engine holds one per
+	// Listen from load to reload: rotation must happen inside it.
+	c, err := f.TLSConfig(&proto.ConnInfo{Policy: p})
+	if err != nil {
+		t.Fatal(err)
 	}
+	conf := func() *tls.Config { return c }
 	cache := tls.NewLRUClientSessionCache(8)
 	cli := &tls.Config{InsecureSkipVerify: true, ServerName: "localhost", ClientSessionCache: cache}
 	steps := []struct {
@@ -135,10 +135,10 @@ func TestSessionTicketsRotate(t *testing.T) {
 		}
 	}
 	off := policy("tls_certificate", cert, "tls_key", key, "tls_session_tickets", false)
-	c, _ := f.TLSConfig(&proto.ConnInfo{Policy: off})
+	cOff, _ := f.TLSConfig(&proto.ConnInfo{Policy: off})
 	cli2 := &tls.Config{InsecureSkipVerify: true, ServerName: "localhost", ClientSessionCache: tls.NewLRUClientSessionCache(8)}
-	handshake(t, c, cli2)
-	if handshake(t, c, cli2).DidResume {
+	handshake(t, cOff, cli2)
+	if handshake(t, cOff, cli2).DidResume {
 		t.Fatal("resumed with TLS_Session_Tickets = false")
 	}
 }

@@ -64,13 +64,12 @@ func (f *Factory) TLSConfig(c *proto.ConnInfo) (*tls.Config, error) {
 	if noTickets {
 		k += "\x01notickets"
 	}
+	if d := p.Duration("tls_ticket_key_period"); d > 0 {
+		f.tlsConf.tickets.setPeriod(d)
+	}
 	f.tlsConf.mu.Lock()
 	defer f.tlsConf.mu.Unlock()
-	if d := p.Duration("tls_ticket_key_period"); d > 0 {
-		f.tlsConf.tickets.period = d
-	}
 	if e := f.tlsConf.m[k]; e != nil && e.stamp == stamp {
-		f.rotateTickets(e.conf)
 		return e.conf, nil
 	}
 	conf, err := buildTLS(certs, keys, ca, mode)
@@ -78,24 +77,39 @@ func (f *Factory) TLSConfig(c *proto.ConnInfo) (*tls.Config, error) {
 		return nil, err
 	}
 	conf.SessionTicketsDisabled = noTickets
+	// The configuration lives as long as its certificate (it is built at
+	// load and reload), so rotation is checked per handshake, off the worker
+	// (crypto/tls calls this on the TLS goroutine); nil keeps conf itself.
+	conf.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		f.rotateTickets()
+		return nil, nil
+	}
 	if f.tlsConf.m == nil {
 		f.tlsConf.m = make(map[string]*tlsEntry)
 	}
 	f.tlsConf.m[k] = &tlsEntry{stamp: stamp, conf: conf}
-	f.rotateTickets(conf)
+	tk, rotated := f.tlsConf.tickets.current()
+	conf.SetSessionTicketKeys(tk)
+	if rotated {
+		f.installTickets(tk)
+	}
 	return conf, nil
 }
 
-// rotateTickets gives conf the current ticket keys; when that rotated the
-// ring, every other cached configuration gets the new keys too. Called with
-// f.tlsConf.mu held.
-func (f *Factory) rotateTickets(conf *tls.Config) {
-	if f.tlsConf.tickets.apply(conf) {
-		for _, e := range f.tlsConf.m {
-			if e.conf != conf {
-				f.tlsConf.tickets.apply(e.conf)
-			}
-		}
+// rotateTickets moves the ticket keys on when a period has passed and then
+// installs them in every cached configuration.
+func (f *Factory) rotateTickets() {
+	if tk, rotated := f.tlsConf.tickets.current(); rotated {
+		f.tlsConf.mu.Lock()
+		f.installTickets(tk)
+		f.tlsConf.mu.Unlock()
+	}
+}
+
+// installTickets gives every cached configuration the keys; f.tlsConf.mu held.
+func (f *Factory) installTickets(tk [][32]byte) {
+	for _, e := range f.tlsConf.m {
+		e.conf.SetSessionTicketKeys(tk)
 	}
 }
 
