@@ -60,7 +60,7 @@ func (s *sclient) expect(prefix string) string {
 		for {
 			l, err := s.out.ReadString('\n')
 			seen.WriteString(l)
-			if strings.HasPrefix(l, prefix) || strings.Contains(l, prefix) && !strings.HasPrefix(prefix, "2") {
+			if matches(l, prefix) {
 				done <- l
 				return
 			}
@@ -81,6 +81,15 @@ func (s *sclient) expect(prefix string) string {
 		s.t.Fatalf("no %q from openssl s_client", prefix)
 	}
 	return ""
+}
+
+// matches: an SMTP reply by its code at the start of the line, an
+// s_client status word (KEYUPDATE) anywhere in it.
+func matches(line, want string) bool {
+	if want[0] >= '2' && want[0] <= '5' {
+		return strings.HasPrefix(line, want)
+	}
+	return strings.Contains(line, want)
 }
 
 func (s *sclient) send(line, want string) string {
